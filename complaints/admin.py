@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from .models import Attachment, Category, Complaint, Customer, Responsibility, Severity
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_en", "name_zh", "parent", "position", "is_active")
+    list_filter = ("is_active", "parent")
+    list_editable = ("position", "is_active")
+    search_fields = ("slug", "name_en", "name_zh")
+    list_select_related = ("parent",)
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_en", "name_zh", "position", "is_active")
+    list_editable = ("position", "is_active")
+
+
+@admin.register(Severity)
+class SeverityAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_en", "name_zh", "rank", "escalate_immediately", "is_active")
+    list_editable = ("rank", "escalate_immediately", "is_active")
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "language", "created_at")
+    search_fields = ("name", "email", "phone")
+    show_full_result_count = False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("original_name", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Complaint)
+class ComplaintAdmin(admin.ModelAdmin):
+    """Read-mostly: complaints are recorded through intake, never typed in here."""
+
+    list_display = ("reference", "title", "customer", "channel", "order_number", "received_at")
+    list_filter = ("channel",)
+    search_fields = ("=reference", "=order_number", "title")
+    raw_id_fields = ("customer",)
+    readonly_fields = ("reference", "tracking_token_hash", "source", "external_id", "created_at")
+    inlines = (AttachmentInline,)
+    show_full_result_count = False
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False

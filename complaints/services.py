@@ -1,0 +1,168 @@
+"""Writes for complaints: recording one as received, and storing its evidence.
+
+These run inside the caller's transaction (tickets.services.submit_complaint opens the ticket
+in the same one), so a complaint never exists without its ticket.
+"""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Attachment, Channel, Complaint, Customer, Outcome, ReferenceCounter
+from .validators import check_evidence_file
+
+
+@dataclass(frozen=True)
+class ComplaintInput:
+    """A complaint as submitted on any channel, already parsed but not yet trusted."""
+
+    customer_name: str
+    title: str
+    description: str
+    channel: str = Channel.WEB
+    customer_email: str = ""
+    customer_phone: str = ""
+    customer_language: str = ""
+    order_number: str = ""
+    product_name: str = ""
+    product_category: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    desired_outcomes: list[str] = field(default_factory=list)
+    received_at: datetime | None = None
+    source: str = ""
+    external_id: str = ""
+
+
+def hash_tracking_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_tracking_token() -> str:
+    """A 256-bit URL-safe secret: the customer's key to their complaint's status page."""
+    return secrets.token_urlsafe(32)
+
+
+def validate_complaint_input(data: ComplaintInput) -> None:
+    """Raise one ValidationError naming every field that is wrong."""
+    errors: dict[str, str] = {}
+    if not data.customer_name.strip():
+        errors["customer_name"] = _("Tell us your name.")
+    if not data.customer_email.strip() and not data.customer_phone.strip():
+        errors["customer_email"] = _("Give an email address or a phone number (or both).")
+    if not data.title.strip():
+        errors["title"] = _("Give the complaint a short title.")
+    if not data.description.strip():
+        errors["description"] = _("Describe what happened.")
+    if data.channel not in Channel.values:
+        errors["channel"] = _("Unknown channel “%s”.") % data.channel
+    unknown = sorted(set(data.desired_outcomes) - set(Outcome.values))
+    if unknown:
+        errors["desired_outcomes"] = _("Unknown desired outcomes: %s") % ", ".join(unknown)
+    if data.received_at is not None and data.received_at > timezone.now():
+        errors["received_at"] = _("The time a complaint was received cannot be in the future.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def next_reference(received_at: datetime) -> str:
+    """Hand out the next number of the complaint's year, C-2026-000123.
+
+    The counter row is locked until the caller's transaction ends, so numbers are unique;
+    a rolled-back intake gives its number back.
+    """
+    year = timezone.localtime(received_at).year
+    ReferenceCounter.objects.get_or_create(year=year)
+    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
+    number = ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
+    return f"C-{year}-{number:06d}"
+
+
+def find_or_create_customer(*, name: str, email: str, phone: str, language: str) -> Customer:
+    """The same person complaining twice is one customer: matched by email, then by phone."""
+    email = email.strip().lower()
+    phone = phone.strip()
+    customer = None
+    if email:
+        customer = Customer.objects.filter(email__iexact=email).order_by("id").first()
+    if customer is None and phone:
+        customer = Customer.objects.filter(phone=phone).order_by("id").first()
+    if customer is None:
+        return Customer.objects.create(
+            name=name.strip(), email=email, phone=phone, language=language or "zh-hans"
+        )
+    changed = []
+    for attr, value in (("email", email), ("phone", phone)):
+        if value and not getattr(customer, attr):
+            setattr(customer, attr, value)
+            changed.append(attr)
+    if changed:
+        customer.save(update_fields=changed)
+    return customer
+
+
+def record_complaint(*, data: ComplaintInput) -> tuple[Complaint, str]:
+    """Store a validated complaint and return it with its tracking token (shown once)."""
+    validate_complaint_input(data)
+    received_at = data.received_at or timezone.now()
+    customer = find_or_create_customer(
+        name=data.customer_name,
+        email=data.customer_email,
+        phone=data.customer_phone,
+        language=data.customer_language,
+    )
+    token = new_tracking_token()
+    complaint = Complaint.objects.create(
+        reference=next_reference(received_at),
+        customer=customer,
+        channel=data.channel,
+        order_number=data.order_number.strip(),
+        product_name=data.product_name.strip(),
+        product_category=data.product_category.strip(),
+        carrier=data.carrier.strip(),
+        tracking_number=data.tracking_number.strip(),
+        title=data.title.strip(),
+        description=data.description,
+        desired_outcomes=list(dict.fromkeys(data.desired_outcomes)),
+        received_at=received_at,
+        tracking_token_hash=hash_tracking_token(token),
+        source=data.source,
+        external_id=data.external_id,
+    )
+    return complaint, token
+
+
+def store_attachment(
+    *, complaint: Complaint, upload: UploadedFile, uploaded_by: AbstractBaseUser | None
+) -> Attachment:
+    """Check an evidence file by its content and store it under a name we chose."""
+    sniffed = check_evidence_file(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    attachment = Attachment(
+        complaint=complaint,
+        storage_name=f"{uuid.uuid4().hex}.{sniffed.extension}",
+        original_name=(upload.name or "file")[-255:],
+        content_type=sniffed.content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=uploaded_by,
+    )
+    attachment.file.save(attachment.storage_name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment

@@ -1,0 +1,92 @@
+"""Shared fixtures, and the rule for tests that need real services.
+
+Tests marked `postgres` (row locks, concurrent transactions) or `redis` run only where the
+service is there. On a laptop without them `make test` skips them and says why; CI sets
+REQUIRE_SERVICES=1, which turns every such skip into a failure.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.factories import make_user
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+
+
+def _redis_reachable() -> bool:
+    url = urlparse(os.environ.get("REDIS_URL", ""))
+    if not url.hostname:
+        return False
+    try:
+        with socket.create_connection((url.hostname, url.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_service(item) -> str | None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://… (this run uses SQLite)"
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        return "needs Redis: set REDIS_URL=redis://… to a running server"
+    return None
+
+
+def pytest_runtest_setup(item):
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES is set but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def agent(db):
+    return make_user("agent1", "agents")
+
+
+@pytest.fixture
+def other_agent(db):
+    return make_user("agent2", "agents")
+
+
+@pytest.fixture
+def supervisor(db):
+    return make_user("supervisor1", "supervisors")
+
+
+@pytest.fixture
+def manager(db):
+    return make_user("manager1", "managers")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client

@@ -1,0 +1,84 @@
+"""The admin shows tickets and their history; it changes nothing the services own.
+
+Tickets change only through tickets.services (so every change is audited); the audit trail
+itself can be neither edited nor deleted here.
+"""
+
+from django.contrib import admin
+
+from .models import Escalation, Message, Ticket, TicketEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ("created_at", "visibility", "author", "from_customer", "body")
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ("created_at", "kind", "actor", "field", "from_value", "to_value", "data")
+
+
+class EscalationInline(ReadOnlyInline):
+    model = Escalation
+    fields = ("created_at", "kind", "state", "reason", "requested_by", "decided_by", "decided_at")
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyAdmin):
+    list_display = (
+        "__str__",
+        "state",
+        "severity",
+        "category",
+        "assignee",
+        "channel",
+        "received_at",
+    )
+    list_filter = ("state", "channel", "severity", "category")
+    search_fields = ("=complaint__reference", "=complaint__order_number", "complaint__title")
+    list_select_related = ("complaint", "severity", "category", "assignee")
+    inlines = (MessageInline, EscalationInline, EventInline)
+    show_full_result_count = False
+    date_hierarchy = "received_at"
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+
+@admin.register(TicketEvent)
+class TicketEventAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "ticket", "kind", "actor", "field", "from_value", "to_value")
+    list_filter = ("kind",)
+    list_select_related = ("ticket__complaint", "actor")
+    show_full_result_count = False
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "ticket", "kind", "state", "requested_by", "decided_by")
+    list_filter = ("state", "kind")
+    list_select_related = ("ticket__complaint", "requested_by", "decided_by")

@@ -1,0 +1,315 @@
+"""How staff handle a complaint: the ticket, its messages, escalations and the audit trail.
+
+Workflows live in services.py and the state machine in workflow.py; this module holds the
+data and the invariants the database can enforce.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Category, Channel, Complaint, Outcome, Responsibility, Severity
+
+
+class State(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    VERIFY = "verify", _("Verify")
+    CLASSIFY = "classify", _("Classify")
+    RESOLVE = "resolve", _("Resolve")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+    CLOSED = "closed", _("Closed")
+
+
+class VerificationOutcome(models.TextChoices):
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid")
+    DUPLICATE = "duplicate", _("Duplicate")
+
+
+class ClosureReason(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    REJECTED = "rejected", _("Rejected")
+    DUPLICATE = "duplicate", _("Duplicate")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Ticket(models.Model):
+    """One per complaint: its state in the lifecycle and everything staff decided about it."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="ticket")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.INTAKE)
+    # Bumped on every change; a client that sends the version it saw gets a conflict
+    # instead of silently overwriting someone else's work.
+    version = models.PositiveIntegerField(default=1)
+    # Copied from the complaint so queue filters and keyset pagination use one table's indexes.
+    received_at = models.DateTimeField(_("received at"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    verification_outcome = models.CharField(
+        _("verification outcome"), max_length=20, choices=VerificationOutcome.choices, blank=True
+    )
+    verification_note = models.TextField(_("verification note"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+    )
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    responsibility = models.ForeignKey(
+        Responsibility, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    root_cause = models.TextField(_("root cause"), blank=True)
+    resolution_type = models.CharField(
+        _("resolution"), max_length=30, choices=Outcome.choices, blank=True
+    )
+    compensation_amount = models.DecimalField(
+        _("compensation"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    resolution_summary = models.TextField(_("resolution summary"), blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(
+        _("satisfaction"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+    customer_unreachable = models.BooleanField(_("customer unreachable"), default=False)
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    verification_started_at = models.DateTimeField(null=True, blank=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+    resolution_started_at = models.DateTimeField(null=True, blank=True)
+    follow_up_started_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    # A promised resolution time carried by imported history (e.g. a 311 Due Date).
+    source_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="ticket_received_idx"),
+            models.Index(fields=["state", "-received_at", "-id"], name="ticket_state_received_idx"),
+            models.Index(
+                fields=["assignee", "state", "-received_at", "-id"],
+                name="ticket_assignee_state_idx",
+            ),
+            models.Index(fields=["category", "-received_at"], name="ticket_category_idx"),
+            models.Index(fields=["severity", "-received_at"], name="ticket_severity_idx"),
+            models.Index(fields=["channel", "-received_at"], name="ticket_channel_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(satisfaction_score__isnull=True)
+                | models.Q(satisfaction_score__gte=1, satisfaction_score__lte=5),
+                name="ticket_satisfaction_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(compensation_amount__isnull=True)
+                | models.Q(compensation_amount__gte=0),
+                name="ticket_compensation_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="closed") | ~models.Q(closure_reason=""),
+                name="ticket_closed_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.complaint.reference if self.complaint_id else f"ticket {self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return self.complaint.reference
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Reply to the customer")
+    INTERNAL = "internal", _("Internal note")
+
+
+class Message(models.Model):
+    """A public reply to the customer, a message from the customer, or an internal note.
+
+    `author` is the staff user; a message from the customer has no author and
+    `from_customer` set. Internal notes are never shown on customer-facing pages.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_customer = models.BooleanField(default=False)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(from_customer=True, visibility="internal"),
+                name="message_customer_is_public",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_visibility_display()} on {self.ticket_id}"
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
+    CHAT = "chat", _("Chat")
+
+
+class ContactAttempt(models.Model):
+    """A logged attempt to reach the customer (a call during follow-up, say)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="contact_attempts")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=10, choices=ContactChannel.choices)
+    reached = models.BooleanField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+
+
+class EscalationKind(models.TextChoices):
+    SUPERVISOR_REVIEW = "supervisor_review", _("Supervisor review")
+    COMPENSATION = "compensation", _("Compensation approval")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    CRITICAL = "critical", _("Critical severity")
+
+
+class EscalationState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Escalation(models.Model):
+    """A ticket sent to the supervisors; while pending, the ticket cannot move to follow-up."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="escalations")
+    kind = models.CharField(max_length=30, choices=EscalationKind.choices)
+    state = models.CharField(
+        max_length=20, choices=EscalationState.choices, default=EscalationState.PENDING
+    )
+    reason = models.TextField()
+    # Null when the system opened it (critical severity, SLA breach).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(state="pending"),
+                name="escalation_pending_idx",
+            )
+        ]
+        constraints = [
+            # One open request of a kind per ticket: re-opening the same one is a no-op.
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=models.Q(state="pending"),
+                name="escalation_one_pending_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id} ({self.state})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Complaint received")
+    STATE_CHANGED = "state_changed", _("State changed")
+    ASSIGNED = "assigned", _("Assignee changed")
+    MESSAGE_ADDED = "message_added", _("Message added")
+    ATTACHMENT_ADDED = "attachment_added", _("Evidence added")
+    CONTACT_LOGGED = "contact_logged", _("Contact attempt logged")
+    ESCALATION_OPENED = "escalation_opened", _("Escalation opened")
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an audit row."""
+
+
+class TicketEvent(models.Model):
+    """The audit trail: who did what, when, from what to what. Rows are never changed."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=30, choices=EventKind.choices)
+    field = models.CharField(max_length=40, blank=True)
+    from_value = models.TextField(blank=True)
+    to_value = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("created_at", "id")
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("Ticket events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Ticket events are append-only.")
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a submission carrying an Idempotency-Key, replayed on retries."""
+
+    key = models.CharField(max_length=255)
+    # Keys are scoped to the submitting user ("user:42"); anonymous submissions share the
+    # scope "anonymous" and must also send the identical body to get the stored answer back.
+    scope = models.CharField(max_length=40)
+    request_hash = models.CharField(max_length=64)
+    response = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_per_scope")
+        ]

@@ -1,0 +1,107 @@
+"""Every read of tickets that matters, with the permission filter applied in one place."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from complaints.models import Attachment
+
+from .models import ContactAttempt, Escalation, Message, Ticket, TicketEvent
+from .roles import is_staff_member
+
+
+def visible_tickets(user) -> QuerySet[Ticket]:
+    """Tickets this user may see: all of them for staff, none for anybody else."""
+    if not is_staff_member(user):
+        return Ticket.objects.none()
+    return Ticket.objects.all()
+
+
+def ticket_queue(
+    user,
+    *,
+    state: str = "",
+    assignee: int | None | str = "",
+    category: str = "",
+    severity: str = "",
+    channel: str = "",
+    received_after: datetime | None = None,
+    received_before: datetime | None = None,
+    q: str = "",
+) -> QuerySet[Ticket]:
+    """The queue with its filters; one query per page whatever the page size.
+
+    `assignee` is a user id, None for unassigned tickets, or "" for anybody's. `category`
+    matches a category and its sub-categories.
+    """
+    tickets = visible_tickets(user).select_related(
+        "complaint", "complaint__customer", "severity", "category", "assignee"
+    )
+    if state:
+        tickets = tickets.filter(state=state)
+    if assignee is None:
+        tickets = tickets.filter(assignee__isnull=True)
+    elif assignee != "":
+        tickets = tickets.filter(assignee_id=assignee)
+    if category:
+        tickets = tickets.filter(Q(category__slug=category) | Q(category__parent__slug=category))
+    if severity:
+        tickets = tickets.filter(severity__slug=severity)
+    if channel:
+        tickets = tickets.filter(channel=channel)
+    if received_after:
+        tickets = tickets.filter(received_at__gte=received_after)
+    if received_before:
+        tickets = tickets.filter(received_at__lt=received_before)
+    if q:
+        tickets = tickets.filter(search_filter(q))
+    return tickets
+
+
+def search_filter(q: str) -> Q:
+    """Exact identifiers (reference, order, email, phone) or words in title and description."""
+    q = q.strip()
+    return (
+        Q(complaint__reference__iexact=q)
+        | Q(complaint__order_number=q)
+        | Q(complaint__customer__email__iexact=q)
+        | Q(complaint__customer__phone=q)
+        | Q(complaint__title__icontains=q)
+        | Q(complaint__description__icontains=q)
+    )
+
+
+def ticket_detail(user, ticket_id: int) -> Ticket | None:
+    """One ticket with everything its page shows, in a fixed number of queries."""
+    return (
+        visible_tickets(user)
+        .select_related(
+            "complaint",
+            "complaint__customer",
+            "severity",
+            "category",
+            "category__parent",
+            "responsibility",
+            "assignee",
+            "duplicate_of__complaint",
+        )
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author")),
+            Prefetch("events", queryset=TicketEvent.objects.select_related("actor")),
+            Prefetch("complaint__attachments", queryset=Attachment.objects.all()),
+            Prefetch(
+                "escalations",
+                queryset=Escalation.objects.select_related("requested_by", "decided_by"),
+            ),
+            Prefetch("contact_attempts", queryset=ContactAttempt.objects.select_related("by")),
+        )
+        .filter(pk=ticket_id)
+        .first()
+    )
+
+
+def ticket_attachment(user, ticket_id: int, attachment_id: int) -> Attachment | None:
+    """An evidence file of a ticket the user may see."""
+    return Attachment.objects.filter(
+        pk=attachment_id, complaint__ticket__in=visible_tickets(user).filter(pk=ticket_id)
+    ).first()

@@ -1,0 +1,495 @@
+"""Every change to a ticket goes through a function here.
+
+Each service locks the ticket row (`select_for_update`), checks the actor's role, validates,
+writes, and appends the audit event, all in one transaction: a change happens completely or
+not at all, and of two agents changing one ticket at once exactly one wins while the other
+gets a clear error. A call that would change nothing returns early and writes nothing.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import Attachment, Severity
+from complaints.services import store_attachment
+
+from . import workflow
+from .exceptions import Conflict, NotPermitted, TransitionNotAllowed
+from .fields import is_blank, parse_fields
+from .models import (
+    ContactAttempt,
+    ContactChannel,
+    Escalation,
+    EscalationKind,
+    EscalationState,
+    EventKind,
+    Message,
+    Ticket,
+    TicketEvent,
+    Visibility,
+)
+from .roles import has_any_role, is_supervisor, is_worker
+
+# Sent inside the transaction for every audit row, so apps above this one (sla, reports)
+# can keep their own rows in step atomically without tickets importing them.
+event_recorded = Signal()
+
+MAX_MESSAGE_LENGTH = 20_000
+
+
+def record_event(
+    *,
+    ticket: Ticket,
+    actor: AbstractBaseUser | None,
+    kind: str,
+    field: str = "",
+    from_value: Any = "",
+    to_value: Any = "",
+    data: dict | None = None,
+    at=None,
+) -> TicketEvent:
+    """Append one audit row and tell listeners about it."""
+    event = TicketEvent.objects.create(
+        ticket=ticket,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        kind=kind,
+        field=field,
+        from_value="" if from_value is None else str(from_value),
+        to_value="" if to_value is None else str(to_value),
+        data=data or {},
+        created_at=at or timezone.now(),
+    )
+    event_recorded.send(sender=TicketEvent, event=event)
+    return event
+
+
+def _lock(ticket_id: int) -> Ticket:
+    try:
+        return (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("complaint", "severity", "assignee")
+            .get(pk=ticket_id)
+        )
+    except Ticket.DoesNotExist:
+        raise ValidationError({"ticket": _("No such ticket.")}) from None
+
+
+def _require_worker(actor) -> None:
+    if not is_worker(actor):
+        raise NotPermitted(_("Only agents and supervisors may change tickets."))
+
+
+def _require_owner(actor, ticket: Ticket) -> None:
+    """Agents work tickets that are theirs or nobody's; supervisors work any ticket."""
+    if ticket.assignee_id in (None, actor.pk) or is_supervisor(actor):
+        return
+    raise NotPermitted(
+        _("%(ref)s is assigned to %(user)s; ask a supervisor to reassign it.")
+        % {"ref": ticket.reference, "user": ticket.assignee.get_username()}
+    )
+
+
+def _check_version(ticket: Ticket, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != ticket.version:
+        raise Conflict(
+            _("%(ref)s was changed by someone else since you loaded it; reload to see it.")
+            % {"ref": ticket.reference},
+            current_version=ticket.version,
+            state=ticket.state,
+        )
+
+
+def _touch(ticket: Ticket, now, fields: list[str]) -> None:
+    ticket.version = F("version") + 1
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "version", "updated_at"])
+    ticket.refresh_from_db(fields=["version"])
+
+
+def allowed_transitions(ticket: Ticket, actor) -> list[workflow.Transition]:
+    """The transitions this actor may perform from the ticket's current state."""
+    if not is_worker(actor):
+        return []
+    return [t for t in workflow.transitions_from(ticket.state) if has_any_role(actor, t.roles)]
+
+
+def _describe(value: Any) -> Any:
+    if hasattr(value, "slug"):
+        return value.slug
+    if isinstance(value, Ticket):
+        return value.reference
+    return None if value is None else str(value) if not isinstance(value, (int, bool)) else value
+
+
+def transition(
+    *,
+    ticket_id: int,
+    actor: AbstractBaseUser,
+    to: str,
+    data: dict[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Move a ticket along the workflow table, or raise without changing anything.
+
+    Raises NotPermitted (role), TransitionNotAllowed (state; lists what is allowed),
+    ValidationError (fields; one message per field) or Conflict (stale version).
+    """
+    data = data or {}
+    _require_worker(actor)
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        _check_version(ticket, expected_version)
+        candidates = workflow.transitions_between(ticket.state, to)
+        if not candidates:
+            allowed = [t.describe() for t in allowed_transitions(ticket, actor)]
+            raise TransitionNotAllowed(
+                _("%(ref)s is in %(state)s; it cannot move to “%(to)s”.")
+                % {"ref": ticket.reference, "state": ticket.get_state_display(), "to": to},
+                state=ticket.state,
+                allowed=allowed,
+            )
+        # `when` values are compared after parsing (so "true" and true select the same row).
+        discriminators = {f for t in candidates for f, _v in t.when}
+        parsed_when, errors = parse_fields(data, discriminators)
+        if errors:
+            raise ValidationError(errors)
+        row = workflow.select_transition(ticket.state, to, parsed_when)
+        if row is None:
+            options = "; ".join(
+                ", ".join(f"{f}={v}" for f, v in t.when) for t in candidates if t.when
+            )
+            field = sorted(discriminators)[0]
+            raise ValidationError(
+                {
+                    field: _("To move from %(state)s to %(to)s, give one of: %(options)s.")
+                    % {"state": ticket.state, "to": to, "options": options}
+                }
+            )
+        if not has_any_role(actor, row.roles):
+            raise NotPermitted(
+                _("Your role may not %(action)s tickets.") % {"action": row.name.replace("_", " ")}
+            )
+        _require_owner(actor, ticket)
+        values = _clean_transition_data(row, data, ticket)
+        _check_guards(row, ticket)
+        return _apply(row, ticket, actor, values)
+
+
+def _clean_transition_data(row: workflow.Transition, data: dict, ticket: Ticket) -> dict:
+    unknown = sorted(k for k in data if k not in workflow.TRANSITION_FIELDS)
+    unused = sorted(
+        k
+        for k in data
+        if k in workflow.TRANSITION_FIELDS and k not in row.fields and not is_blank(data[k])
+    )
+    values, errors = parse_fields(data, row.fields)
+    for name in unknown:
+        errors[name] = _("Unknown field.")
+    for name in unused:
+        errors[name] = _("Not used when you %s; leave it out.") % row.name.replace("_", " ")
+    for name in row.requires:
+        if name not in values and name not in errors:
+            errors[name] = _("This field is required to %s.") % row.name.replace("_", " ")
+    duplicate = values.get("duplicate_of")
+    if duplicate is not None and duplicate.pk == ticket.pk:
+        errors["duplicate_of"] = _("A ticket cannot be a duplicate of itself.")
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def _check_guards(row: workflow.Transition, ticket: Ticket) -> None:
+    if workflow.NO_PENDING_ESCALATION in row.guards:
+        pending = ticket.escalations.filter(state=EscalationState.PENDING).first()
+        if pending is not None:
+            raise Conflict(
+                _("%(ref)s has a pending %(kind)s; it must be decided first.")
+                % {"ref": ticket.reference, "kind": pending.get_kind_display().lower()},
+                escalation=pending.pk,
+            )
+    if workflow.UNREACHABLE_ATTEMPT_LOGGED in row.guards:
+        since = ticket.follow_up_started_at or ticket.created_at
+        if not ticket.contact_attempts.filter(reached=False, created_at__gte=since).exists():
+            raise ValidationError(
+                {
+                    "customer_unreachable": _(
+                        "Log an unsuccessful attempt to reach the customer "
+                        "before closing as unreachable."
+                    )
+                }
+            )
+
+
+def _apply(row: workflow.Transition, ticket: Ticket, actor, values: dict) -> Ticket:
+    now = timezone.now()
+    source = ticket.state
+    changes: dict[str, list] = {}
+    changed_fields = ["state"]
+    for name, value in values.items():
+        if name in ("reason", "closure_reason"):
+            continue
+        old = getattr(ticket, name)
+        if old != value:
+            changes[name] = [_describe(old), _describe(value)]
+            setattr(ticket, name, value)
+            changed_fields.append(name)
+    ticket.state = row.target
+    stamp = workflow.STAGE_TIMESTAMPS.get(row.target)
+    if stamp:
+        setattr(ticket, stamp, now)
+        changed_fields.append(stamp)
+    if row.closure_reason:
+        ticket.closure_reason = row.closure_reason
+        changed_fields.append("closure_reason")
+    if workflow.CLEAR_CLOSURE in row.effects:
+        ticket.closure_reason = ""
+        ticket.closed_at = None
+        ticket.satisfaction_score = None
+        ticket.satisfaction_comment = ""
+        ticket.customer_unreachable = False
+        ticket.reopened_at = now
+        ticket.reopen_count += 1
+        changed_fields += [
+            "closure_reason",
+            "closed_at",
+            "satisfaction_score",
+            "satisfaction_comment",
+            "customer_unreachable",
+            "reopened_at",
+            "reopen_count",
+        ]
+    assign = workflow.ASSIGN_ACTOR_IF_UNASSIGNED in row.effects and ticket.assignee_id is None
+    if assign:
+        ticket.assignee = actor
+        changed_fields.append("assignee")
+    _touch(ticket, now, list(dict.fromkeys(changed_fields)))
+
+    event_data = {"transition": row.name, "changes": changes}
+    if values.get("reason"):
+        event_data["reason"] = values["reason"]
+    if row.closure_reason:
+        event_data["closure_reason"] = row.closure_reason
+    record_event(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.STATE_CHANGED,
+        field="state",
+        from_value=source,
+        to_value=row.target,
+        data=event_data,
+        at=now,
+    )
+    if assign:
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ASSIGNED,
+            field="assignee",
+            to_value=actor.get_username(),
+            at=now,
+        )
+    if workflow.TELL_CUSTOMER_REASON in row.effects:
+        _create_message(ticket, actor, values["reason"], Visibility.PUBLIC, now)
+    if workflow.ESCALATE_IF_SEVERE in row.effects and ticket.severity.escalate_immediately:
+        open_escalation(
+            ticket=ticket,
+            kind=EscalationKind.CRITICAL,
+            reason=_("Classified as %s: reported to the supervisors at once.")
+            % ticket.severity.name_en,
+            requested_by=None,
+        )
+    return ticket
+
+
+def open_escalation(
+    *, ticket: Ticket, kind: str, reason: str, requested_by: AbstractBaseUser | None
+) -> Escalation:
+    """Open an escalation for supervisor review, unless one of this kind is already pending.
+
+    Must be called inside the transaction that holds the ticket's lock.
+    """
+    existing = ticket.escalations.filter(kind=kind, state=EscalationState.PENDING).first()
+    if existing is not None:
+        return existing
+    escalation = Escalation.objects.create(
+        ticket=ticket, kind=kind, reason=reason, requested_by=requested_by
+    )
+    record_event(
+        ticket=ticket,
+        actor=requested_by,
+        kind=EventKind.ESCALATION_OPENED,
+        to_value=kind,
+        data={"escalation": escalation.pk, "reason": reason},
+        at=escalation.created_at,
+    )
+    return escalation
+
+
+def _create_message(ticket: Ticket, author, body: str, visibility: str, now) -> Message:
+    message = Message.objects.create(
+        ticket=ticket, author=author, visibility=visibility, body=body, created_at=now
+    )
+    record_event(
+        ticket=ticket,
+        actor=author,
+        kind=EventKind.MESSAGE_ADDED,
+        to_value=visibility,
+        data={"message": message.pk},
+        at=now,
+    )
+    return message
+
+
+def add_message(*, ticket_id: int, author: AbstractBaseUser, body: str, visibility: str) -> Message:
+    """Post a public reply (the assignee or a supervisor) or an internal note (any worker)."""
+    _require_worker(author)
+    errors = {}
+    if visibility not in Visibility.values:
+        errors["visibility"] = _("Must be one of: %s.") % ", ".join(Visibility.values)
+    if not isinstance(body, str) or not body.strip():
+        errors["body"] = _("Write something.")
+    elif len(body) > MAX_MESSAGE_LENGTH:
+        errors["body"] = _("Must be at most %d characters.") % MAX_MESSAGE_LENGTH
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        if visibility == Visibility.PUBLIC:
+            _require_owner(author, ticket)
+        now = timezone.now()
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+        return _create_message(ticket, author, body, visibility, now)
+
+
+def assign(
+    *,
+    ticket_id: int,
+    actor: AbstractBaseUser,
+    assignee: AbstractBaseUser | None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Give a ticket to a worker, or release it (assignee None).
+
+    Agents may take an unassigned ticket for themselves, and hand over or release their own;
+    supervisors may reassign any ticket to anyone who works tickets.
+    """
+    _require_worker(actor)
+    if assignee is not None and not is_worker(assignee):
+        raise ValidationError(
+            {
+                "assignee": _("%s does not work tickets (not an active agent or supervisor).")
+                % assignee.get_username()
+            }
+        )
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        _check_version(ticket, expected_version)
+        if ticket.assignee_id == (assignee.pk if assignee else None):
+            return ticket
+        if not is_supervisor(actor):
+            taking = ticket.assignee_id is None and assignee is not None and assignee.pk == actor.pk
+            if not (taking or ticket.assignee_id == actor.pk):
+                raise NotPermitted(
+                    _(
+                        "Agents may take unassigned tickets or hand over their own; "
+                        "%(ref)s is assigned to %(user)s."
+                    )
+                    % {
+                        "ref": ticket.reference,
+                        "user": ticket.assignee.get_username() if ticket.assignee else _("nobody"),
+                    }
+                )
+        old = ticket.assignee.get_username() if ticket.assignee else ""
+        ticket.assignee = assignee
+        now = timezone.now()
+        _touch(ticket, now, ["assignee"])
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ASSIGNED,
+            field="assignee",
+            from_value=old,
+            to_value=assignee.get_username() if assignee else "",
+            at=now,
+        )
+        return ticket
+
+
+def find_assignee(value: Any, actor: AbstractBaseUser) -> AbstractBaseUser | None:
+    """Resolve `me`, a user id or a username; None (or "") releases the ticket."""
+    if value in (None, ""):
+        return None
+    if value == "me":
+        return actor
+    users = get_user_model().objects.filter(is_active=True)
+    if isinstance(value, int) and not isinstance(value, bool):
+        user = users.filter(pk=value).first()
+    elif isinstance(value, str):
+        lookup = {"pk": int(value)} if value.isdigit() else {"username": value}
+        user = users.filter(**lookup).first()
+    else:
+        user = None
+    if user is None:
+        raise ValidationError({"assignee": _("No active user “%s”.") % value})
+    return user
+
+
+def log_contact_attempt(
+    *, ticket_id: int, actor: AbstractBaseUser, channel: str, reached: bool, note: str = ""
+) -> ContactAttempt:
+    """Record a call, email or message to the customer, reached or not."""
+    _require_worker(actor)
+    if channel not in ContactChannel.values:
+        raise ValidationError(
+            {"channel": _("Must be one of: %s.") % ", ".join(ContactChannel.values)}
+        )
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        _require_owner(actor, ticket)
+        attempt = ContactAttempt.objects.create(
+            ticket=ticket, by=actor, channel=channel, reached=reached, note=note.strip()
+        )
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.CONTACT_LOGGED,
+            to_value=channel,
+            data={"contact_attempt": attempt.pk, "reached": reached},
+            at=attempt.created_at,
+        )
+        return attempt
+
+
+def add_attachment(*, ticket_id: int, actor: AbstractBaseUser, upload: UploadedFile) -> Attachment:
+    """Store an evidence file on the ticket's complaint (type checked by content)."""
+    _require_worker(actor)
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        try:
+            attachment = store_attachment(
+                complaint=ticket.complaint, upload=upload, uploaded_by=actor
+            )
+        except ValidationError as error:
+            raise ValidationError({"file": error.messages}) from None
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ATTACHMENT_ADDED,
+            to_value=attachment.original_name,
+            data={"attachment": attachment.pk, "content_type": attachment.content_type},
+            at=attachment.uploaded_at,
+        )
+        return attachment
+
+
+def default_severity() -> Severity:
+    severity = Severity.objects.filter(slug="normal", is_active=True).first()
+    return severity or Severity.objects.filter(is_active=True).order_by("rank").first()

@@ -81,3 +81,36 @@ SEVERITIES = [
     ("high", "High", "高", 30, False),
     ("critical", "Critical", "严重", 40, True),
 ]
+
+
+def seed_taxonomy(category_model, responsibility_model, severity_model) -> None:
+    """Create or update the starting taxonomy; safe to run again (used by the migration)."""
+    for position, (slug, en, zh, children) in enumerate([*CATEGORIES, IMPORTED_PARENT]):
+        parent, _ = category_model.objects.update_or_create(
+            slug=slug, defaults={"name_en": en, "name_zh": zh, "position": position * 10}
+        )
+        for child_position, (child_slug, child_en, child_zh) in enumerate(children):
+            category_model.objects.update_or_create(
+                slug=child_slug,
+                defaults={
+                    "name_en": child_en,
+                    "name_zh": child_zh,
+                    "parent": parent,
+                    "position": child_position,
+                },
+            )
+    for position, (slug, en, zh) in enumerate(RESPONSIBILITIES):
+        responsibility_model.objects.update_or_create(
+            slug=slug, defaults={"name_en": en, "name_zh": zh, "position": position}
+        )
+    for slug, en, zh, rank, escalate in SEVERITIES:
+        severity_model.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name_en": en,
+                "name_zh": zh,
+                "rank": rank,
+                "position": rank,
+                "escalate_immediately": escalate,
+            },
+        )

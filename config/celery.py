@@ -10,6 +10,11 @@ app = Celery("complaints")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic work. The SLA sweep and the weekly digest are added by their apps' issues;
-# keep every entry here so one file answers "what runs on a timer?".
-app.conf.beat_schedule = {}
+# Periodic work: every entry lives here, so one file answers "what runs on a timer?".
+app.conf.beat_schedule = {
+    # Stored Idempotency-Key answers hold tracking tokens; keep them one day only.
+    "purge-idempotency-records": {
+        "task": "tickets.tasks.purge_idempotency_records",
+        "schedule": 60 * 60,
+    },
+}

@@ -47,8 +47,10 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Real hashing is deliberately slow; tests only need passwords to match.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +60,32 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+def _seed_reference_data() -> None:
+    from django.contrib.auth.models import Group
+
+    from complaints.models import Category, Responsibility, Severity
+    from complaints.taxonomy import seed_taxonomy
+    from tickets.roles import create_role_groups
+
+    seed_taxonomy(Category, Responsibility, Severity)
+    create_role_groups(Group)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The migrations' seed data (taxonomy, role groups), also in a reused test database
+    that an earlier run's transactional test emptied."""
+    with django_db_blocker.unblock():
+        _seed_reference_data()
+
+
+@pytest.fixture
+def reference_data(db):
+    """The seed data again, for transactional tests: Django empties every table after each
+    of them, migration data included."""
+    _seed_reference_data()
 
 
 @pytest.fixture

@@ -59,3 +59,9 @@ def role_label(user) -> str:
         if role in roles:
             return str(role.label)
     return ""
+
+
+def create_role_groups(group_model) -> None:
+    """The three role groups; safe to run again (used by the migration)."""
+    for name in Role.values:
+        group_model.objects.get_or_create(name=name)

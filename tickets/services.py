@@ -97,14 +97,28 @@ def _require_owner(actor, ticket: Ticket) -> None:
     )
 
 
-def _check_version(ticket: Ticket, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != ticket.version:
+def _lock_unchanged(ticket_id: int, expected_version: int | None) -> Ticket:
+    """Lock the ticket, refusing if it changed since the caller saw it.
+
+    Without an explicit version, "what the caller saw" is the version read just before
+    waiting for the lock: of two changes that arrive together, the second does not silently
+    apply to a ticket the first has just moved on, it gets a Conflict.
+    """
+    seen = expected_version
+    if seen is None:
+        seen = Ticket.objects.filter(pk=ticket_id).values_list("version", flat=True).first()
+    ticket = _lock(ticket_id)
+    if seen != ticket.version:
         raise Conflict(
-            _("%(ref)s was changed by someone else since you loaded it; reload to see it.")
-            % {"ref": ticket.reference},
+            _(
+                "%(ref)s was changed by someone else a moment ago (it is now in %(state)s); "
+                "reload it and try again."
+            )
+            % {"ref": ticket.reference, "state": ticket.get_state_display()},
             current_version=ticket.version,
             state=ticket.state,
         )
+    return ticket
 
 
 def _touch(ticket: Ticket, now, fields: list[str]) -> None:
@@ -145,8 +159,7 @@ def transition(
     data = data or {}
     _require_worker(actor)
     with transaction.atomic():
-        ticket = _lock(ticket_id)
-        _check_version(ticket, expected_version)
+        ticket = _lock_unchanged(ticket_id, expected_version)
         candidates = workflow.transitions_between(ticket.state, to)
         if not candidates:
             allowed = [t.describe() for t in allowed_transitions(ticket, actor)]
@@ -390,8 +403,7 @@ def assign(
             }
         )
     with transaction.atomic():
-        ticket = _lock(ticket_id)
-        _check_version(ticket, expected_version)
+        ticket = _lock_unchanged(ticket_id, expected_version)
         if ticket.assignee_id == (assignee.pk if assignee else None):
             return ticket
         if not is_supervisor(actor):

@@ -2,13 +2,11 @@
 
 from django.db import migrations
 
-ROLES = ("agents", "supervisors", "managers")
+from tickets.roles import create_role_groups
 
 
 def create_roles(apps, schema_editor):
-    Group = apps.get_model("auth", "Group")
-    for name in ROLES:
-        Group.objects.get_or_create(name=name)
+    create_role_groups(apps.get_model("auth", "Group"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,40 @@
+# The verbs a newcomer expects. Only Python 3.11+ is needed: the first target creates .venv.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run test lint format demo clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## run: migrate, load demo data, serve the web app and the Celery worker + beat
+run: install
+	$(BIN)/python scripts/dev.py --host $(HOST) --port $(PORT)
+
+## test: the whole suite (SQLite by default; set DATABASE_URL/REDIS_URL for the real services)
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -7,9 +7,18 @@ itself can be neither edited nor deleted here.
 from django.contrib import admin
 
 from .models import Escalation, Message, Ticket, TicketEvent
+from .roles import is_staff_member
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by every staff role (until the agent workspace exists), changeable by none."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_staff and is_staff_member(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_staff and is_staff_member(request.user)
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -64,9 +73,6 @@ class TicketAdmin(ReadOnlyAdmin):
     inlines = (MessageInline, EscalationInline, EventInline)
     show_full_result_count = False
     date_hierarchy = "received_at"
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_active and request.user.is_staff
 
 
 @admin.register(TicketEvent)

@@ -57,3 +57,10 @@ class ComplaintAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Changes to a complaint would bypass the audit trail and the ticket's copies.
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

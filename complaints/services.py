@@ -1,6 +1,6 @@
 """Writes for complaints: recording one as received, and storing its evidence.
 
-These run inside the caller's transaction (tickets.services.submit_complaint opens the ticket
+These run inside the caller's transaction (tickets.intake.submit_complaint opens the ticket
 in the same one), so a complaint never exists without its ticket.
 """
 

@@ -96,7 +96,7 @@ def seed_taxonomy(category_model, responsibility_model, severity_model) -> None:
                     "name_en": child_en,
                     "name_zh": child_zh,
                     "parent": parent,
-                    "position": child_position,
+                    "position": position * 10 + child_position + 1,
                 },
             )
     for position, (slug, en, zh) in enumerate(RESPONSIBILITIES):

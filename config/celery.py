@@ -12,9 +12,19 @@ app.autodiscover_tasks()
 
 # Periodic work: every entry lives here, so one file answers "what runs on a timer?".
 app.conf.beat_schedule = {
+    # SLA enforcement: warnings and breaches, exact to the sweep interval (a minute).
+    "sla-sweep": {
+        "task": "sla.tasks.sweep_sla",
+        "schedule": float(os.environ.get("SLA_SWEEP_SECONDS", "60")),
+    },
     # Stored Idempotency-Key answers hold tracking tokens; keep them one day only.
     "purge-idempotency-records": {
         "task": "tickets.tasks.purge_idempotency_records",
         "schedule": 60 * 60,
+    },
+    # Staff emails whose own task was lost (broker down, worker killed) go out from here.
+    "flush-notifications": {
+        "task": "tickets.tasks.flush_notifications",
+        "schedule": 60,
     },
 }

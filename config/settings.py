@@ -16,7 +16,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """A variable's value; set but empty counts as unset (compose files pass empties)."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -74,6 +75,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+if IS_PRODUCTION:
+    # Static files (admin, Swagger UI) served by the app itself, compressed and cached;
+    # in development runserver serves them.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -134,6 +140,14 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 
@@ -145,6 +159,9 @@ EVIDENCE_MAX_BYTES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# SLA: warnings at these percentages of each clock's target (sla.services.sweep).
+SLA_WARNING_PERCENTS = [int(p) for p in env_list("SLA_WARNING_PERCENTS", "50,75,90")]
 
 # Money: compensation is recorded in one currency per installation.
 COMPLAINTS_CURRENCY = env("COMPLAINTS_CURRENCY", "CNY")
@@ -162,7 +179,8 @@ REST_FRAMEWORK = {
         "intake": env("INTAKE_RATE", "30/hour"),
         "token": env("TOKEN_RATE", "20/minute"),
     },
-    "NUM_PROXIES": int(env("NUM_PROXIES", "0")) or None,
+    # How many proxies sit in front: 0 trusts no X-Forwarded-For (set it behind a balancer).
+    "NUM_PROXIES": int(env("NUM_PROXIES", "0")),
 }
 
 SPECTACULAR_SETTINGS = {

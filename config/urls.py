@@ -3,10 +3,13 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from sla.api import TicketSlaView
+
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="api-ticket-sla"),
     path("api/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class SlaConfig(AppConfig):
     name = "sla"
     verbose_name = _("SLA")
+
+    def ready(self) -> None:
+        from tickets.services import event_recorded
+
+        from .handlers import on_ticket_event
+
+        event_recorded.connect(on_ticket_event, dispatch_uid="sla.on_ticket_event")

@@ -67,16 +67,19 @@ def _seed_reference_data() -> None:
 
     from complaints.models import Category, Responsibility, Severity
     from complaints.taxonomy import seed_taxonomy
+    from sla.defaults import seed_sla_defaults
+    from sla.models import BusinessCalendar, SlaPolicy, WorkingHours
     from tickets.roles import create_role_groups
 
     seed_taxonomy(Category, Responsibility, Severity)
     create_role_groups(Group)
+    seed_sla_defaults(BusinessCalendar, WorkingHours, SlaPolicy)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """The migrations' seed data (taxonomy, role groups), also in a reused test database
-    that an earlier run's transactional test emptied."""
+    """The migrations' seed data (taxonomy, role groups, SLA defaults), also in a reused
+    test database that an earlier run's transactional test emptied."""
     with django_db_blocker.unblock():
         _seed_reference_data()
 

@@ -22,6 +22,8 @@ from .exceptions import IdempotencyKeyReused
 from .models import ClosureReason, EventKind, IdempotencyRecord, State, Ticket
 from .services import default_severity, record_event
 
+SLA_SUMMARY = ["sla_state", "first_reply_due_at", "resolution_due_at", "next_due_at"]
+
 
 @dataclass(frozen=True)
 class IntakeResult:
@@ -53,9 +55,12 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> IntakeResult:
     )
 
 
-def _open_ticket(*, complaint: Complaint, actor, category: Category | None = None) -> Ticket:
+def _open_ticket(
+    *, complaint: Complaint, actor, category: Category | None = None, due_at: datetime | None = None
+) -> Ticket:
     ticket = Ticket.objects.create(
         complaint=complaint,
+        source_due_at=due_at,
         received_at=complaint.received_at,
         channel=complaint.channel,
         severity=default_severity(),
@@ -71,6 +76,8 @@ def _open_ticket(*, complaint: Complaint, actor, category: Category | None = Non
         data={"channel": complaint.channel, "reference": complaint.reference},
         at=complaint.received_at,
     )
+    # Listeners (the SLA engine) have just written the ticket's deadlines.
+    ticket.refresh_from_db(fields=SLA_SUMMARY)
     return ticket
 
 
@@ -134,25 +141,13 @@ def import_complaint(
         raise ValidationError({"closed_at": "Closed before it was received."})
     with transaction.atomic():
         complaint, _token = record_complaint(data=data)
-        ticket = _open_ticket(complaint=complaint, actor=actor, category=category)
-        if due_at is not None:
-            ticket.source_due_at = due_at
+        ticket = _open_ticket(complaint=complaint, actor=actor, category=category, due_at=due_at)
         if closed_at is not None:
             ticket.state = State.CLOSED
             ticket.closure_reason = ClosureReason.RESOLVED
             ticket.closed_at = closed_at
             ticket.updated_at = closed_at
-        if due_at is not None or closed_at is not None:
-            ticket.save(
-                update_fields=[
-                    "source_due_at",
-                    "state",
-                    "closure_reason",
-                    "closed_at",
-                    "updated_at",
-                ]
-            )
-        if closed_at is not None:
+            ticket.save(update_fields=["state", "closure_reason", "closed_at", "updated_at"])
             record_event(
                 ticket=ticket,
                 actor=actor,

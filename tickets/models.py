@@ -35,6 +35,14 @@ class ClosureReason(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class SlaState(models.TextChoices):
+    ON_TRACK = "on_track", _("On track")
+    WARNING = "warning", _("Due soon")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    PAUSED = "paused", _("Paused")
+
+
 class Ticket(models.Model):
     """One per complaint: its state in the lifecycle and everything staff decided about it."""
 
@@ -97,13 +105,27 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     verification_started_at = models.DateTimeField(null=True, blank=True)
-    classified_at = models.DateTimeField(null=True, blank=True)
+    classification_started_at = models.DateTimeField(null=True, blank=True)
     resolution_started_at = models.DateTimeField(null=True, blank=True)
     follow_up_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopened_at = models.DateTimeField(null=True, blank=True)
     # A promised resolution time carried by imported history (e.g. a 311 Due Date).
     source_due_at = models.DateTimeField(null=True, blank=True)
+
+    # Waiting on the customer (for photos, say): pauses the resolution clock.
+    waiting_on_customer = models.BooleanField(_("waiting on customer"), default=False)
+    waiting_reason = models.CharField(_("waiting for"), max_length=200, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+
+    # The SLA summary, kept up to date by the sla app whenever a clock changes (sla imports
+    # tickets, never the reverse), so queues filter and sort by indexed columns.
+    sla_state = models.CharField(
+        _("SLA"), max_length=20, choices=SlaState.choices, blank=True, db_index=True
+    )
+    first_reply_due_at = models.DateTimeField(_("first reply due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    next_due_at = models.DateTimeField(_("next deadline"), null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -116,6 +138,11 @@ class Ticket(models.Model):
             models.Index(fields=["category", "-received_at"], name="ticket_category_idx"),
             models.Index(fields=["severity", "-received_at"], name="ticket_severity_idx"),
             models.Index(fields=["channel", "-received_at"], name="ticket_channel_idx"),
+            models.Index(
+                fields=["next_due_at", "id"],
+                condition=~models.Q(state="closed"),
+                name="ticket_open_next_due_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -262,6 +289,10 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Evidence added")
     CONTACT_LOGGED = "contact_logged", _("Contact attempt logged")
     ESCALATION_OPENED = "escalation_opened", _("Escalation opened")
+    WAITING_CHANGED = "waiting_changed", _("Waiting on customer changed")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_RETARGETED = "sla_retargeted", _("SLA policy changed")
 
 
 class AppendOnlyError(Exception):
@@ -313,3 +344,46 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_per_scope")
         ]
+
+
+class NotificationKind(models.TextChoices):
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACH = "sla_breach", _("SLA breach")
+    ESCALATION = "escalation", _("Escalation")
+
+
+class Notification(models.Model):
+    """An email to send, written in the same transaction as the change that causes it.
+
+    The outbox makes notifications survive a lost task or a broker outage: a task sends a row
+    and stamps `sent_at`; a periodic flush re-sends rows whose task never ran. `dedupe_key`
+    makes "notify X about Y" happen once, however often the cause is processed.
+    """
+
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField()
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    dedupe_key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notification_unsent_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.email}"

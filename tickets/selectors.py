@@ -28,6 +28,8 @@ def ticket_queue(
     received_after: datetime | None = None,
     received_before: datetime | None = None,
     q: str = "",
+    sla_state: str = "",
+    due_before: datetime | None = None,
 ) -> QuerySet[Ticket]:
     """The queue with its filters; one query per page whatever the page size.
 
@@ -55,6 +57,10 @@ def ticket_queue(
         tickets = tickets.filter(received_at__lt=received_before)
     if q:
         tickets = tickets.filter(search_filter(q))
+    if sla_state:
+        tickets = tickets.filter(sla_state=sla_state)
+    if due_before:
+        tickets = tickets.exclude(state="closed").filter(next_due_at__lt=due_before)
     return tickets
 
 

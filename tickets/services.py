@@ -32,6 +32,7 @@ from .models import (
     EscalationState,
     EventKind,
     Message,
+    State,
     Ticket,
     TicketEvent,
     Visibility,
@@ -228,6 +229,15 @@ def _check_guards(row: workflow.Transition, ticket: Ticket) -> None:
                 % {"ref": ticket.reference, "kind": pending.get_kind_display().lower()},
                 escalation=pending.pk,
             )
+    if workflow.WAS_CLASSIFIED in row.guards and ticket.category_id is None:
+        raise TransitionNotAllowed(
+            _("%(ref)s was closed before it was classified; reopen it to verify instead.")
+            % {"ref": ticket.reference},
+            state=ticket.state,
+            allowed=[
+                t.describe() for t in workflow.transitions_from(ticket.state) if t.name != row.name
+            ],
+        )
     if workflow.UNREACHABLE_ATTEMPT_LOGGED in row.guards:
         since = ticket.follow_up_started_at or ticket.created_at
         if not ticket.contact_attempts.filter(reached=False, created_at__gte=since).exists():
@@ -279,6 +289,17 @@ def _apply(row: workflow.Transition, ticket: Ticket, actor, values: dict) -> Tic
             "reopened_at",
             "reopen_count",
         ]
+    if row.target == State.CLOSED and ticket.waiting_on_customer:
+        changes["waiting_on_customer"] = [True, False]
+        ticket.waiting_on_customer, ticket.waiting_reason, ticket.waiting_since = False, "", None
+        changed_fields += ["waiting_on_customer", "waiting_reason", "waiting_since"]
+    if workflow.CLEAR_VERIFICATION in row.effects:
+        for name, empty in (("verification_outcome", ""), ("duplicate_of", None)):
+            old = getattr(ticket, name)
+            if old not in ("", None):
+                changes[name] = [_describe(old), None]
+            setattr(ticket, name, empty)
+        changed_fields += ["verification_outcome", "duplicate_of"]
     assign = workflow.ASSIGN_ACTOR_IF_UNASSIGNED in row.effects and ticket.assignee_id is None
     if assign:
         ticket.assignee = actor
@@ -505,3 +526,81 @@ def add_attachment(*, ticket_id: int, actor: AbstractBaseUser, upload: UploadedF
 def default_severity() -> Severity:
     severity = Severity.objects.filter(slug="normal", is_active=True).first()
     return severity or Severity.objects.filter(is_active=True).order_by("rank").first()
+
+
+def set_waiting(
+    *, ticket_id: int, actor: AbstractBaseUser, waiting: bool, reason: str = ""
+) -> Ticket:
+    """Mark a ticket as waiting on the customer (reason required), or stop waiting.
+
+    While waiting, the resolution clock is paused (the sla app listens to the event).
+    """
+    _require_worker(actor)
+    reason = (reason or "").strip()
+    if waiting and not reason:
+        raise ValidationError({"reason": _("Say what you are waiting for (photos, say).")})
+    if len(reason) > 200:
+        raise ValidationError({"reason": _("Must be at most 200 characters.")})
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        _require_owner(actor, ticket)
+        if waiting and ticket.state == State.CLOSED:
+            raise Conflict(_("%s is closed; it cannot wait on the customer.") % ticket.reference)
+        if ticket.waiting_on_customer == waiting and (
+            not waiting or ticket.waiting_reason == reason
+        ):
+            return ticket
+        return _set_waiting(ticket, actor, waiting, reason, timezone.now())
+
+
+def _set_waiting(ticket: Ticket, actor, waiting: bool, reason: str, now) -> Ticket:
+    was = ticket.waiting_reason if ticket.waiting_on_customer else ""
+    ticket.waiting_on_customer = waiting
+    ticket.waiting_reason = reason if waiting else ""
+    ticket.waiting_since = now if waiting else None
+    _touch(ticket, now, ["waiting_on_customer", "waiting_reason", "waiting_since"])
+    record_event(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.WAITING_CHANGED,
+        field="waiting_on_customer",
+        from_value=was,
+        to_value=ticket.waiting_reason,
+        data={"waiting": waiting, "reason": reason},
+        at=now,
+    )
+    return ticket
+
+
+def record_customer_message(*, ticket_id: int, body: str) -> Message:
+    """A message from the customer (status page, email, a chat transcript).
+
+    It starts the next-reply clock and ends any wait on the customer.
+    """
+    if not isinstance(body, str) or not body.strip():
+        raise ValidationError({"body": _("Write something.")})
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ValidationError({"body": _("Must be at most %d characters.") % MAX_MESSAGE_LENGTH})
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        now = timezone.now()
+        message = Message.objects.create(
+            ticket=ticket,
+            from_customer=True,
+            visibility=Visibility.PUBLIC,
+            body=body,
+            created_at=now,
+        )
+        if ticket.waiting_on_customer:
+            _set_waiting(ticket, None, False, "", now)
+        else:
+            Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+        record_event(
+            ticket=ticket,
+            actor=None,
+            kind=EventKind.MESSAGE_ADDED,
+            to_value=Visibility.PUBLIC,
+            data={"message": message.pk, "from_customer": True},
+            at=now,
+        )
+        return message

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.core.mail import send_mail
+from django.db import transaction
 from django.utils import timezone
 
-from .models import IdempotencyRecord
+from .models import IdempotencyRecord, Notification
 
 # A client retries a lost answer within minutes; a day is generous. After that the stored
 # answer (which holds the tracking token) is deleted.
@@ -18,3 +20,66 @@ def purge_idempotency_records() -> int:
     cutoff = timezone.now() - IDEMPOTENCY_KEEP
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+@shared_task(
+    acks_late=True,
+    time_limit=60,
+    soft_time_limit=45,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_kwargs={"max_retries": 8},
+)
+def send_notification(notification_id: int) -> bool:
+    """Send one queued email and stamp it sent; a row already sent is left alone.
+
+    A failure to send (SMTP down: OSError) is recorded and retried with backoff; the cause
+    of the notification (a breach, say) is never repeated.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            return False
+        notification.attempts += 1
+        try:
+            send_mail(
+                notification.subject,
+                notification.body,
+                None,
+                [notification.email],
+            )
+        except OSError as error:
+            Notification.objects.filter(pk=notification.pk).update(
+                attempts=notification.attempts, last_error=str(error)[:2000]
+            )
+            raise
+        notification.sent_at = timezone.now()
+        notification.last_error = ""
+        notification.save(update_fields=["sent_at", "attempts", "last_error"])
+        return True
+
+
+# A task lost with the broker (or never enqueued because it was down) is found here.
+FLUSH_AFTER = timedelta(minutes=1)
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def flush_notifications(limit: int = 500) -> int:
+    """Send queued notifications whose own task has not run within FLUSH_AFTER."""
+    cutoff = timezone.now() - FLUSH_AFTER
+    ids = list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=8)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    sent = 0
+    for notification_id in ids:
+        try:
+            sent += send_notification(notification_id)
+        except OSError:
+            continue
+    return sent

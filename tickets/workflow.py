@@ -39,12 +39,14 @@ TRANSITION_FIELDS = (
 # Guards: conditions on the ticket, checked by services.transition.
 NO_PENDING_ESCALATION = "no_pending_escalation"
 UNREACHABLE_ATTEMPT_LOGGED = "unreachable_attempt_logged"
+WAS_CLASSIFIED = "was_classified"
 
 # Effects: what else a transition does, carried out by services.transition.
 ASSIGN_ACTOR_IF_UNASSIGNED = "assign_actor_if_unassigned"
 TELL_CUSTOMER_REASON = "tell_customer_reason"
 ESCALATE_IF_SEVERE = "escalate_if_severe"
 CLEAR_CLOSURE = "clear_closure"
+CLEAR_VERIFICATION = "clear_verification"
 
 OPEN_STATES = (State.INTAKE, State.VERIFY, State.CLASSIFY, State.RESOLVE, State.FOLLOW_UP)
 
@@ -181,7 +183,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         target=State.RESOLVE,
         roles=SUPERVISORS,
         requires=("reason",),
+        guards=(WAS_CLASSIFIED,),
         effects=(CLEAR_CLOSURE,),
+    ),
+    # A ticket closed at verification (invalid, duplicate) was never classified: it goes
+    # back to be verified again, its verification outcome and duplicate link cleared.
+    Transition(
+        name="reopen_verification",
+        source=State.CLOSED,
+        target=State.VERIFY,
+        roles=SUPERVISORS,
+        requires=("reason",),
+        effects=(CLEAR_CLOSURE, CLEAR_VERIFICATION),
     ),
     _withdraw(State.INTAKE),
     _withdraw(State.VERIFY),
@@ -192,7 +205,7 @@ TRANSITIONS: tuple[Transition, ...] = (
 # When each state was entered, for reports of how long each stage took.
 STAGE_TIMESTAMPS = {
     State.VERIFY: "verification_started_at",
-    State.CLASSIFY: "classified_at",
+    State.CLASSIFY: "classification_started_at",
     State.RESOLVE: "resolution_started_at",
     State.FOLLOW_UP: "follow_up_started_at",
     State.CLOSED: "closed_at",

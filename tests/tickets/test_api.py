@@ -151,19 +151,24 @@ def test_nul_characters_are_refused_not_a_500(api):
     assert response.status_code == 400
 
 
-def test_anonymous_intake_is_rate_limited(api, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK}
+@pytest.fixture
+def intake_limit_of_two(monkeypatch):
     from tickets.api.views import IntakeThrottle
 
-    IntakeThrottle.THROTTLE_RATES = {**IntakeThrottle.THROTTLE_RATES, "intake": "2/hour"}
-    try:
-        codes = [submit(api, {**SUBMISSION, "title": f"t{i}"}).status_code for i in range(3)]
-    finally:
-        IntakeThrottle.THROTTLE_RATES = {
-            **IntakeThrottle.THROTTLE_RATES,
-            "intake": settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["intake"],
-        }
+    monkeypatch.setattr(
+        IntakeThrottle, "THROTTLE_RATES", {**IntakeThrottle.THROTTLE_RATES, "intake": "2/hour"}
+    )
+
+
+def test_anonymous_intake_is_rate_limited(api, intake_limit_of_two):
+    codes = [submit(api, {**SUBMISSION, "title": f"t{i}"}).status_code for i in range(3)]
     assert codes == [201, 201, 429]
+
+
+def test_staff_intake_is_not_rate_limited(agent, intake_limit_of_two):
+    client = client_for(agent)
+    codes = [submit(client, {**SUBMISSION, "title": f"t{i}"}).status_code for i in range(3)]
+    assert codes == [201, 201, 201]
 
 
 # Tokens
@@ -586,3 +591,47 @@ def test_openapi_schema_and_docs_are_served(api):
         assert path in paths
     docs = api.get(reverse("api-docs"))
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+# Found in review
+
+
+def test_a_non_numeric_ticket_id_is_404_not_500(agent):
+    client = client_for(agent)
+    assert client.get("/api/tickets/abc/").status_code == 404
+    assert client.post("/api/tickets/abc/assign/", {"assignee": "me"}).status_code == 404
+
+
+def test_transitions_work_as_form_data_too(agent):
+    ticket = make_ticket()
+    response = client_for(agent).post(f"/api/tickets/{ticket.pk}/transition/", {"to": "verify"})
+    assert response.status_code == 200, response.json()
+    assert response.json()["state"] == "verify"
+
+
+def test_unknown_transition_fields_are_refused_not_dropped(agent):
+    ticket = advance(make_ticket(), "classify", agent)
+    response = client_for(agent).post(
+        f"/api/tickets/{ticket.pk}/transition/",
+        {
+            "to": "resolve",
+            "category": "billing",
+            "responsibility": "merchant",
+            "severity": "low",
+            "root_casue": "typo",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"root_casue": ["Unknown field."]}
+    assert Ticket.objects.get(pk=ticket.pk).state == "classify"
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_intake_limit(api, intake_limit_of_two):
+    codes = [
+        submit(
+            api, {**SUBMISSION, "title": f"t{i}"}, **{"X-Forwarded-For": f"10.0.0.{i}"}
+        ).status_code
+        for i in range(3)
+    ]
+    assert codes == [201, 201, 429]

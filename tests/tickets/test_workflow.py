@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def _ready(row, agent, supervisor):
     """A ticket in the row's source state, the actor to use, and an 'other' ticket."""
     ticket = advance(make_ticket(), row.source, supervisor)
-    actor = supervisor if row.name == "reopen" else agent
+    actor = supervisor if row.name.startswith("reopen") else agent
     if ticket.assignee_id not in (None, actor.pk):
         ticket = services.assign(ticket_id=ticket.pk, actor=supervisor, assignee=actor)
     other = make_ticket()
@@ -248,7 +248,7 @@ def test_stage_timestamps_are_recorded(agent):
     ticket.refresh_from_db()
     stamps = [
         ticket.verification_started_at,
-        ticket.classified_at,
+        ticket.classification_started_at,
         ticket.resolution_started_at,
         ticket.follow_up_started_at,
         ticket.closed_at,
@@ -353,3 +353,28 @@ def test_audit_rows_cannot_be_changed_or_deleted():
     with pytest.raises(Exception, match="append-only"):
         event.delete()
     assert TicketEvent.objects.get(pk=event.pk).to_value == "intake"
+
+
+def test_a_ticket_closed_at_verification_reopens_to_verify_not_resolve(agent, supervisor):
+    original = make_ticket()
+    ticket = advance(make_ticket(), "verify", agent)
+    services.transition(
+        ticket_id=ticket.pk,
+        actor=agent,
+        to="closed",
+        data={"verification_outcome": "duplicate", "duplicate_of": original.pk},
+    )
+    with pytest.raises(TransitionNotAllowed) as raised:
+        services.transition(
+            ticket_id=ticket.pk, actor=supervisor, to="resolve", data={"reason": "x"}
+        )
+    assert [a["name"] for a in raised.value.extra["allowed"]] == ["reopen_verification"]
+    services.transition(
+        ticket_id=ticket.pk,
+        actor=supervisor,
+        to="verify",
+        data={"reason": "顾客说明这是另一笔订单"},
+    )
+    ticket.refresh_from_db()
+    assert (ticket.state, ticket.duplicate_of, ticket.verification_outcome) == ("verify", None, "")
+    assert ticket.closure_reason == ""

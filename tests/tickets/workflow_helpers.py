@@ -17,6 +17,7 @@ VALID_DATA = {
     "close_resolved": {"satisfaction_score": 4, "satisfaction_comment": "处理很快"},
     "customer_not_satisfied": {"reason": "顾客要求退款而不是换货"},
     "reopen": {"reason": "顾客再次来电，新杯同样漏水"},
+    "reopen_verification": {"reason": "顾客补充了新的订单证据"},
 }
 
 # The main road to each state, as (target, row name).

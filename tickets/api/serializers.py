@@ -13,6 +13,7 @@ from ..models import (
     ContactChannel,
     Escalation,
     Message,
+    SlaState,
     State,
     Ticket,
     TicketEvent,
@@ -86,6 +87,9 @@ class ComplaintReceiptSerializer(serializers.Serializer):
     )
     ticket = serializers.IntegerField()
     received_at = serializers.DateTimeField()
+    first_reply_due_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the customer will hear from us at the latest."
+    )
 
 
 class CustomerSerializer(serializers.Serializer):
@@ -221,6 +225,12 @@ class TicketListSerializer(serializers.ModelSerializer):
             "received_at",
             "updated_at",
             "version",
+            "sla_state",
+            "first_reply_due_at",
+            "resolution_due_at",
+            "next_due_at",
+            "waiting_on_customer",
+            "waiting_reason",
         )
 
     def get_assignee(self, obj) -> str | None:
@@ -264,7 +274,7 @@ class TicketDetailSerializer(TicketListSerializer):
             "reopen_count",
             "created_at",
             "verification_started_at",
-            "classified_at",
+            "classification_started_at",
             "resolution_started_at",
             "follow_up_started_at",
             "closed_at",
@@ -316,9 +326,15 @@ class TransitionSerializer(serializers.Serializer):
     satisfaction_comment = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True
     )
-    customer_unreachable = serializers.BooleanField(required=False)
+    customer_unreachable = serializers.BooleanField(required=False, allow_null=True, default=None)
     closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, required=False)
     reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return attrs
 
 
 class AssignSerializer(serializers.Serializer):
@@ -333,6 +349,17 @@ class AssignSerializer(serializers.Serializer):
 
 class AttachmentUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
+
+
+class WaitingSerializer(serializers.Serializer):
+    waiting = serializers.BooleanField()
+    reason = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="What you are waiting for (required when waiting).",
+    )
 
 
 class ContactAttemptCreateSerializer(serializers.Serializer):
@@ -361,6 +388,10 @@ class TicketFilterSerializer(serializers.Serializer):
         required=False,
         max_length=200,
         help_text="Reference, order number, customer email or phone, or words of the text.",
+    )
+    sla_state = serializers.ChoiceField(choices=SlaState.choices, required=False)
+    due_before = serializers.DateTimeField(
+        required=False, help_text="Open tickets whose next SLA deadline is before this time."
     )
     ordering = serializers.ChoiceField(
         choices=["-received_at", "received_at"], required=False, default="-received_at"

@@ -92,6 +92,7 @@ class ComplaintSubmitView(APIView):
                 "tracking_token": result.tracking_token,
                 "ticket": result.ticket.pk,
                 "received_at": result.complaint.received_at,
+                "first_reply_due_at": result.ticket.first_reply_due_at,
             }
         ).data
         return Response(body, status=status.HTTP_200_OK if result.replayed else 201)
@@ -114,6 +115,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Tickets for staff. Reads for every staff role; changes through the services."""
 
     pagination_class = TicketCursorPagination
+    lookup_value_regex = r"[0-9]+"
     serializer_class = TicketListSerializer
 
     def get_queryset(self):

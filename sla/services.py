@@ -1,0 +1,180 @@
+"""Enforcement: the sweep that issues warnings and records breaches, exactly once.
+
+The sweep asks PostgreSQL, never the broker, what is due: running clocks whose `due_at`
+(or `next_warning_at`) has passed, found through partial indexes on running clocks, so its
+cost grows with what is due, not with the number of open tickets. Each batch locks its
+tickets and clocks with SKIP LOCKED (in the order ticket → clock, as ticket changes do), and
+each update is conditional on the clock still being due, so overlapping sweeps and several
+workers produce one warning per threshold and one breach per clock. Notifications are
+written to the outbox in the same transaction and sent after commit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tickets.models import EscalationKind, EventKind, NotificationKind, Ticket
+from tickets.notifications import queue_notification, supervisors, ticket_team
+from tickets.services import open_escalation, record_event
+
+from . import clocks
+from .models import ClockState, ClockWarning, SlaClock
+
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    warnings: int = 0
+    breaches: int = 0
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    """Record every breach and warning due at `now`; safe to run concurrently and twice."""
+    now = now or timezone.now()
+    return SweepResult(
+        breaches=_sweep(now, "due_at", _breach), warnings=_sweep(now, "next_warning_at", _warn)
+    )
+
+
+def _sweep(now: datetime, column: str, act) -> int:
+    done = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                SlaClock.objects.filter(state=ClockState.RUNNING, **{f"{column}__lte": now})
+                .order_by(column, "pk")
+                .values_list("pk", "ticket_id")[:BATCH]
+            )
+            if not due:
+                return done
+            locked = set(
+                Ticket.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=sorted({ticket for _, ticket in due}))
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            batch = list(
+                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("policy_version", "ticket__complaint", "ticket__assignee")
+                .filter(
+                    pk__in=[clock for clock, ticket in due if ticket in locked],
+                    state=ClockState.RUNNING,
+                    **{f"{column}__lte": now},
+                )
+                .order_by("pk")
+            )
+            calendars = clocks.CalendarCache()
+            acted = [clock.ticket for clock in batch if act(clock, now, calendars)]
+            for ticket in {t.pk: t for t in acted}.values():
+                clocks.sync_ticket(ticket)
+            done += len(acted)
+        if len(due) < BATCH or not batch:
+            # Everything due was handled, or what is left is locked by someone else right
+            # now; the next sweep (a minute later) takes it.
+            return done
+
+
+def _when(at: datetime) -> str:
+    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _breach(clock: SlaClock, now: datetime, calendars) -> bool:
+    updated = SlaClock.objects.filter(pk=clock.pk, state=ClockState.RUNNING).update(
+        state=ClockState.BREACHED, breached_at=clock.due_at, next_warning_at=None
+    )
+    if not updated:
+        return False
+    ticket = clock.ticket
+    label = clock.get_kind_display()
+    record_event(
+        ticket=ticket,
+        actor=None,
+        kind=EventKind.SLA_BREACHED,
+        field=clock.kind,
+        to_value=clock.due_at.isoformat(),
+        data={"clock": clock.pk, "kind": clock.kind, "due_at": clock.due_at.isoformat()},
+    )
+    if ticket.complaint.source:
+        return True  # imported history: the breach is recorded, nobody is paged about 2013
+    reason = _("%(clock)s was due %(due)s and has not been kept.") % {
+        "clock": label,
+        "due": _when(clock.due_at),
+    }
+    open_escalation(ticket=ticket, kind=EscalationKind.SLA_BREACH, reason=reason, requested_by=None)
+    subject = _("[%(ref)s] SLA breached: %(clock)s") % {"ref": ticket.reference, "clock": label}
+    body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
+        "reason": reason,
+        "ref": ticket.reference,
+        "title": ticket.complaint.title,
+    }
+    recipients = {u.pk: u for u in [*ticket_team(ticket), *supervisors()]}
+    for user in recipients.values():
+        queue_notification(
+            kind=NotificationKind.SLA_BREACH,
+            ticket=ticket,
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=f"sla-breach:{clock.pk}",
+        )
+    return True
+
+
+def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
+    spec = calendars.get(clock.policy_version.calendar_id)
+    reached = clocks.elapsed(clock, now, spec) / clock.target * 100
+    passed = [p for p in clocks.warning_percents() if clock.warned_percent < p <= reached]
+    if not passed:
+        clocks.reschedule(clock, spec)  # thresholds changed since: just look again later
+        SlaClock.objects.filter(pk=clock.pk).update(next_warning_at=clock.next_warning_at)
+        return False
+    highest = passed[-1]
+    clock.warned_percent = highest
+    clocks.reschedule(clock, spec)
+    updated = SlaClock.objects.filter(
+        pk=clock.pk, state=ClockState.RUNNING, warned_percent__lt=highest
+    ).update(warned_percent=highest, next_warning_at=clock.next_warning_at)
+    if not updated:
+        return False
+    ClockWarning.objects.bulk_create(
+        [ClockWarning(clock=clock, percent=p, created_at=now) for p in passed],
+        ignore_conflicts=True,
+    )
+    ticket = clock.ticket
+    label = clock.get_kind_display()
+    record_event(
+        ticket=ticket,
+        actor=None,
+        kind=EventKind.SLA_WARNING,
+        field=clock.kind,
+        to_value=str(highest),
+        data={"clock": clock.pk, "percent": highest, "due_at": clock.due_at.isoformat()},
+    )
+    if ticket.complaint.source:
+        return True
+    subject = _("[%(ref)s] %(clock)s due %(due)s (%(percent)s%% of the time used)") % {
+        "ref": ticket.reference,
+        "clock": label,
+        "due": _when(clock.due_at),
+        "percent": highest,
+    }
+    body = _("Ticket %(ref)s: %(title)s\n%(clock)s is due %(due)s.") % {
+        "ref": ticket.reference,
+        "title": ticket.complaint.title,
+        "clock": label,
+        "due": _when(clock.due_at),
+    }
+    for user in ticket_team(ticket):
+        queue_notification(
+            kind=NotificationKind.SLA_WARNING,
+            ticket=ticket,
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=f"sla-warning:{clock.pk}:{highest}",
+        )
+    return True

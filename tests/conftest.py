@@ -54,6 +54,17 @@ def _test_settings(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Tasks a test triggers run inline (emails land in Django's locmem outbox). The
+    integration tests start a real worker in its own process, which this does not touch."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import IdempotencyRecord, Notification
@@ -44,23 +45,21 @@ def send_notification(notification_id: int) -> bool:
         )
         if notification is None:
             return False
-        notification.attempts += 1
         try:
-            send_mail(
-                notification.subject,
-                notification.body,
-                None,
-                [notification.email],
-            )
+            send_mail(notification.subject, notification.body, None, [notification.email])
         except OSError as error:
-            Notification.objects.filter(pk=notification.pk).update(
-                attempts=notification.attempts, last_error=str(error)[:2000]
-            )
-            raise
-        notification.sent_at = timezone.now()
-        notification.last_error = ""
-        notification.save(update_fields=["sent_at", "attempts", "last_error"])
-        return True
+            failure = error
+        else:
+            notification.attempts += 1
+            notification.sent_at = timezone.now()
+            notification.last_error = ""
+            notification.save(update_fields=["sent_at", "attempts", "last_error"])
+            return True
+    # Recorded outside the transaction above, which ends without a change.
+    Notification.objects.filter(pk=notification_id).update(
+        attempts=F("attempts") + 1, last_error=str(failure)[:2000]
+    )
+    raise failure
 
 
 # A task lost with the broker (or never enqueued because it was down) is found here.

@@ -11,7 +11,7 @@ from django.db import connection
 
 from complaints.models import Complaint
 from tickets import services
-from tickets.exceptions import Conflict
+from tickets.exceptions import Conflict, TransitionNotAllowed
 from tickets.intake import submit_complaint
 from tickets.models import Ticket
 
@@ -53,16 +53,18 @@ def test_two_supervisors_moving_one_ticket_at_once_one_wins(supervisor):
     second = make_user("supervisor2", "supervisors")
     ticket = advance(make_ticket(), "verify", supervisor)
     data = {"verification_outcome": "valid", "verification_note": "ok"}
+    seen = ticket.version  # both loaded the ticket before acting, as the workspace does
 
     outcomes = run_together(
         lambda: services.transition(
-            ticket_id=ticket.pk, actor=supervisor, to="classify", data=data
+            ticket_id=ticket.pk, actor=supervisor, to="classify", data=data, expected_version=seen
         ),
         lambda: services.transition(
             ticket_id=ticket.pk,
             actor=second,
             to="closed",
             data={"verification_outcome": "invalid", "reason": "not ours"},
+            expected_version=seen,
         ),
     )
 
@@ -83,7 +85,11 @@ def test_the_same_transition_twice_at_once_happens_once(agent):
         *[lambda: services.transition(ticket_id=ticket.pk, actor=agent, to="verify")] * 3
     )
     assert sorted(kind for kind, _ in outcomes) == ["error", "error", "ok"]
-    assert all(isinstance(v, Conflict) for kind, v in outcomes if kind == "error"), outcomes
+    # Each loser gets a 409: a Conflict if it read the ticket before the winner committed,
+    # "cannot move to verify" if after.
+    errors = [v for kind, v in outcomes if kind == "error"]
+    assert all(isinstance(v, (Conflict, TransitionNotAllowed)) for v in errors), outcomes
+    assert all(v.status_code == 409 for v in errors)
     assert Ticket.objects.get(pk=ticket.pk).version == 2
     assert ticket.events.filter(kind="state_changed").count() == 1
 

@@ -33,6 +33,7 @@ from .serializers import (
     TicketFilterSerializer,
     TicketListSerializer,
     TransitionSerializer,
+    WaitingSerializer,
 )
 
 
@@ -201,6 +202,17 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             upload=serializer.validated_data["file"],
         )
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=WaitingSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def waiting(self, request, pk=None):
+        """Waiting on the customer (with a reason) pauses the resolution clock."""
+        serializer = WaitingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_waiting(
+            ticket_id=self._ticket_id(pk), actor=request.user, **serializer.validated_data
+        )
+        return self._detail(request, pk)
 
     @extend_schema(
         request=ContactAttemptCreateSerializer, responses={201: ContactAttemptSerializer}

@@ -1,0 +1,49 @@
+"""Several sweeps at once over the same due clocks: one breach and one email per clock."""
+
+import pytest
+
+from sla.models import ClockWarning, SlaClock
+from sla.services import sweep
+from tickets.models import Escalation, Notification, TicketEvent
+
+from ..factories import make_ticket
+from ..tickets.test_concurrency import run_together
+from .conftest import at
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("reference_data"),
+]
+
+
+def test_overlapping_sweeps_breach_each_clock_once(clock, agent, supervisor):
+    clock(at(2026, 11, 20, 10, 0))
+    tickets = [make_ticket() for _ in range(30)]
+    clock(at(2026, 11, 21, 10, 30))  # every first reply is half an hour late
+
+    outcomes = run_together(*[sweep] * 4)
+
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert sum(result.breaches for _, result in outcomes) == 30
+    breached = SlaClock.objects.filter(kind="first_reply", state="breached")
+    assert breached.count() == 30
+    assert TicketEvent.objects.filter(kind="sla_breached").count() == 30
+    assert Escalation.objects.filter(kind="sla_breach").count() == 30
+    # one email per clock per person: the agents (unassigned tickets) and the supervisor
+    assert Notification.objects.filter(kind="sla_breach").count() == 30 * 2
+    assert {t.pk for t in tickets} == set(breached.values_list("ticket_id", flat=True))
+
+
+def test_overlapping_sweeps_warn_once_per_threshold(clock, agent):
+    clock(at(2026, 11, 20, 10, 0))
+    for _ in range(20):
+        make_ticket()
+    clock(at(2026, 11, 20, 22, 30))  # past 50% of every first reply
+
+    outcomes = run_together(*[sweep] * 4)
+
+    assert sum(result.warnings for _, result in outcomes) == 20
+    assert ClockWarning.objects.filter(percent=50).count() == 20
+    assert TicketEvent.objects.filter(kind="sla_warning").count() == 20
+    assert Notification.objects.filter(kind="sla_warning").count() == 20

@@ -382,16 +382,20 @@ def _create_message(ticket: Ticket, author, body: str, visibility: str, now) -> 
     return message
 
 
+def _body_errors(body) -> dict[str, str]:
+    if not isinstance(body, str) or not body.strip():
+        return {"body": _("Write something.")}
+    if len(body) > MAX_MESSAGE_LENGTH:
+        return {"body": _("Must be at most %d characters.") % MAX_MESSAGE_LENGTH}
+    return {}
+
+
 def add_message(*, ticket_id: int, author: AbstractBaseUser, body: str, visibility: str) -> Message:
     """Post a public reply (the assignee or a supervisor) or an internal note (any worker)."""
     _require_worker(author)
-    errors = {}
+    errors = _body_errors(body)
     if visibility not in Visibility.values:
         errors["visibility"] = _("Must be one of: %s.") % ", ".join(Visibility.values)
-    if not isinstance(body, str) or not body.strip():
-        errors["body"] = _("Write something.")
-    elif len(body) > MAX_MESSAGE_LENGTH:
-        errors["body"] = _("Must be at most %d characters.") % MAX_MESSAGE_LENGTH
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -577,10 +581,9 @@ def record_customer_message(*, ticket_id: int, body: str) -> Message:
 
     It starts the next-reply clock and ends any wait on the customer.
     """
-    if not isinstance(body, str) or not body.strip():
-        raise ValidationError({"body": _("Write something.")})
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise ValidationError({"body": _("Must be at most %d characters.") % MAX_MESSAGE_LENGTH})
+    errors = _body_errors(body)
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic():
         ticket = _lock(ticket_id)
         now = timezone.now()

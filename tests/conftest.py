@@ -1,10 +1,12 @@
 """Shared fixtures, and the rule for tests that need real services.
 
-Tests marked `postgres` (row locks, concurrent transactions) or `redis` run only where the
-service is there. On a laptop without them `make test` skips them and says why; CI sets
-REQUIRE_SERVICES=1, which turns every such skip into a failure.
+Tests marked `postgres` (row locks, concurrent transactions), `redis` or `browser` (Playwright
+driving Debian's Chromium) run only where the service is there. On a laptop without them
+`make test` skips them and says why; CI sets REQUIRE_SERVICES=1, which turns every such skip
+into a failure.
 """
 
+import importlib.util
 import os
 import socket
 from urllib.parse import urlparse
@@ -16,6 +18,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_user
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "").lower() in {"1", "true", "yes"}
+CHROMIUM = "/usr/bin/chromium"
 
 
 def _redis_reachable() -> bool:
@@ -29,11 +32,22 @@ def _redis_reachable() -> bool:
         return False
 
 
+def _browser_missing() -> str | None:
+    # Playwright's own browser download does not work here; the tests drive Debian's.
+    if importlib.util.find_spec("playwright") is None:
+        return "needs Playwright: pip install -r requirements-dev.txt"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"needs Chromium at {CHROMIUM}: apt-get install chromium"
+    return None
+
+
 def _missing_service(item) -> str | None:
     if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
         return "needs PostgreSQL: set DATABASE_URL=postgres://… (this run uses SQLite)"
     if item.get_closest_marker("redis") and not _redis_reachable():
         return "needs Redis: set REDIS_URL=redis://… to a running server"
+    if item.get_closest_marker("browser"):
+        return _browser_missing()
     return None
 
 
@@ -80,11 +94,14 @@ def _seed_reference_data() -> None:
     from complaints.taxonomy import seed_taxonomy
     from sla.defaults import seed_sla_defaults
     from sla.models import BusinessCalendar, SlaPolicy, WorkingHours
+    from tickets.canned_defaults import seed_canned_replies
+    from tickets.models import CannedReply
     from tickets.roles import create_role_groups
 
     seed_taxonomy(Category, Responsibility, Severity)
     create_role_groups(Group)
     seed_sla_defaults(BusinessCalendar, WorkingHours, SlaPolicy)
+    seed_canned_replies(CannedReply)
 
 
 @pytest.fixture(scope="session")

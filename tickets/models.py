@@ -258,6 +258,13 @@ class Escalation(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # What the requester proposes (a compensation approval): applied when approved.
+    proposed_resolution = models.JSONField(default=dict, blank=True)
+    compensation_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    # 1: supervisors decide; 2: above a supervisor's limit, a manager or superuser decides.
+    level = models.PositiveSmallIntegerField(default=1)
 
     class Meta:
         ordering = ("created_at", "id")
@@ -289,6 +296,7 @@ class EventKind(models.TextChoices):
     ATTACHMENT_ADDED = "attachment_added", _("Evidence added")
     CONTACT_LOGGED = "contact_logged", _("Contact attempt logged")
     ESCALATION_OPENED = "escalation_opened", _("Escalation opened")
+    ESCALATION_DECIDED = "escalation_decided", _("Escalation decided")
     WAITING_CHANGED = "waiting_changed", _("Waiting on customer changed")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
@@ -387,3 +395,48 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.email}"
+
+
+class StaffProfile(models.Model):
+    """What the workspace knows about a staff member beyond Django's user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    # Empty: the role's default (settings.COMPENSATION_LIMITS).
+    compensation_limit = models.DecimalField(
+        _("compensation limit"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=_(
+            "Largest compensation this person grants without approval; empty: role default."
+        ),
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
+
+
+class CannedReply(models.Model):
+    """A phrase agents insert into replies, per language, with placeholders such as
+    {customer_name}, {reference}, {agent_name} and {first_reply_due}."""
+
+    title = models.CharField(_("title"), max_length=100)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField(_("text"))
+    position = models.PositiveSmallIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("language", "position", "title")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return f"[{self.language}] {self.title}"

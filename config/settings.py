@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "tickets.middleware.UserTimeZoneMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -95,6 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tickets.views.role_context",
             ],
         },
     },
@@ -128,7 +130,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "desk-queue"
+LOGOUT_REDIRECT_URL = "login"
 
 # Internationalisation: stored in UTC, shown in the configured zone (Asia/Shanghai by default).
 LANGUAGE_CODE = "en"
@@ -140,6 +144,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -165,6 +170,12 @@ SLA_WARNING_PERCENTS = [int(p) for p in env_list("SLA_WARNING_PERCENTS", "50,75,
 
 # Money: compensation is recorded in one currency per installation.
 COMPLAINTS_CURRENCY = env("COMPLAINTS_CURRENCY", "CNY")
+# Compensation an agent or supervisor grants without approval, unless their staff profile
+# says otherwise; above a supervisor's limit a manager (or superuser) approves.
+COMPENSATION_LIMITS = {
+    "agents": env("AGENT_COMPENSATION_LIMIT", "200"),
+    "supervisors": env("SUPERVISOR_COMPENSATION_LIMIT", "2000"),
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -6,7 +7,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from sla.api import TicketSlaView
 
 urlpatterns = [
-    path("", lambda request: HttpResponseRedirect("/admin/"), name="home"),
+    path("", lambda request: HttpResponseRedirect("/desk/"), name="home"),
+    path("desk/", include("tickets.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="api-ticket-sla"),

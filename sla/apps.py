@@ -7,8 +7,11 @@ class SlaConfig(AppConfig):
     verbose_name = _("SLA")
 
     def ready(self) -> None:
+        from tickets.panels import Panel, register_panel
         from tickets.services import event_recorded
 
         from .handlers import on_ticket_event
+        from .panels import clock_panel
 
         event_recorded.connect(on_ticket_event, dispatch_uid="sla.on_ticket_event")
+        register_panel(Panel(name="sla", template="sla/panel.html", context=clock_panel, order=10))

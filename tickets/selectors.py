@@ -111,3 +111,40 @@ def ticket_attachment(user, ticket_id: int, attachment_id: int) -> Attachment | 
     return Attachment.objects.filter(
         pk=attachment_id, complaint__ticket__in=visible_tickets(user).filter(pk=ticket_id)
     ).first()
+
+
+# The workspace's queues: each a filter over visible tickets.
+QUEUES = ("mine", "unassigned", "due_soon", "breached", "waiting", "all")
+COUNT_CAP = 1000
+
+
+def queue_filter(user, queue: str) -> Q:
+    open_tickets = ~Q(state="closed")
+    return {
+        "mine": open_tickets & Q(assignee_id=user.pk),
+        "unassigned": open_tickets & Q(assignee__isnull=True),
+        "due_soon": open_tickets & Q(sla_state="warning"),
+        "breached": open_tickets & Q(sla_state="breached"),
+        "waiting": open_tickets & Q(waiting_on_customer=True),
+        "all": Q(),
+    }[queue]
+
+
+def queue_counts(user) -> dict[str, int]:
+    """How many tickets each queue holds, counted up to COUNT_CAP (shown as "999+"):
+    an exact count of a million rows costs more than the page it decorates."""
+    tickets = visible_tickets(user)
+    return {
+        queue: tickets.filter(queue_filter(user, queue))[:COUNT_CAP].count() for queue in QUEUES
+    }
+
+
+def pending_escalations(user) -> QuerySet:
+    """Escalations waiting for a decision, oldest first, with what the approvals page shows."""
+    from .models import EscalationState
+
+    return (
+        Escalation.objects.filter(state=EscalationState.PENDING, ticket__in=visible_tickets(user))
+        .select_related("ticket__complaint__customer", "ticket__assignee", "requested_by")
+        .order_by("created_at", "pk")
+    )

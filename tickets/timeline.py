@@ -1,0 +1,81 @@
+"""One timeline per ticket: messages, internal notes and events, in the order they happened."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from .models import ContactChannel, EventKind, Message, State, Ticket, TicketEvent
+
+# Events whose content the timeline shows as a message of its own.
+SHOWN_AS_MESSAGES = {EventKind.MESSAGE_ADDED}
+
+
+@dataclass
+class Entry:
+    at: datetime
+    kind: str  # "public", "internal", "customer" or "event"
+    who: str
+    text: str
+    detail: str = ""
+
+
+def _event_text(event: TicketEvent) -> tuple[str, str]:
+    data = event.data or {}
+    kind = event.kind
+    if kind == EventKind.CREATED:
+        return _("complaint received"), ""
+    if kind == EventKind.STATE_CHANGED:
+        states = dict(State.choices)
+        moved = _("moved it from %(from)s to %(to)s") % {
+            "from": states.get(event.from_value, event.from_value),
+            "to": states.get(event.to_value, event.to_value),
+        }
+        return moved, data.get("reason", "")
+    if kind == EventKind.CONTACT_LOGGED:
+        how = dict(ContactChannel.choices).get(event.to_value, event.to_value)
+        if data.get("reached"):
+            return _("reached the customer (%s)") % how, ""
+        return _("tried to reach the customer (%s), no answer") % how, ""
+    if kind == EventKind.ASSIGNED:
+        if event.to_value:
+            return _("assigned it to %s") % event.to_value, ""
+        return _("released it"), ""
+    if kind == EventKind.WAITING_CHANGED:
+        if data.get("waiting"):
+            return _("is waiting on the customer"), data.get("reason", "")
+        return _("stopped waiting on the customer"), ""
+    if kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
+        label = event.field.replace("_", " ")
+        if kind == EventKind.SLA_WARNING:
+            return _("SLA warning: %(clock)s %(pct)s%% used") % {
+                "clock": label,
+                "pct": event.to_value,
+            }, ""
+        return _("SLA breached: %s") % label, ""
+    if kind in (EventKind.ESCALATION_OPENED, EventKind.ESCALATION_DECIDED):
+        return f"{event.get_kind_display()}: {event.to_value}", data.get("reason") or data.get(
+            "note", ""
+        )
+    return event.get_kind_display(), event.to_value
+
+
+def timeline(ticket: Ticket) -> list[Entry]:
+    """Everything that happened on the ticket, oldest first (uses the prefetched rows)."""
+    entries: list[Entry] = []
+    message: Message
+    for message in ticket.messages.all():
+        if message.from_customer:
+            kind, who = "customer", ticket.complaint.customer.name
+        else:
+            kind = message.visibility
+            who = message.author.get_username() if message.author else ""
+        entries.append(Entry(message.created_at, kind, who, message.body))
+    for event in ticket.events.all():
+        if event.kind in SHOWN_AS_MESSAGES:
+            continue
+        text, detail = _event_text(event)
+        who = event.actor.get_username() if event.actor else _("system")
+        entries.append(Entry(event.created_at, "event", who, text, detail))
+    entries.sort(key=lambda e: e.at)
+    return entries

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.queue, name="desk-queue"),
+    path("next/", views.next_ticket, name="desk-next"),
+    path("approvals/", views.approvals, name="desk-approvals"),
+    path("approvals/<int:escalation_id>/<str:verdict>/", views.decide, name="desk-decide"),
+    path("tickets/<int:pk>/", views.ticket_page, name="desk-ticket"),
+    path("tickets/<int:pk>/transition/", views.transition, name="desk-transition"),
+    path("tickets/<int:pk>/reply/", views.reply, name="desk-reply"),
+    path("tickets/<int:pk>/assign/", views.assign, name="desk-assign"),
+    path("tickets/<int:pk>/waiting/", views.waiting, name="desk-waiting"),
+    path("tickets/<int:pk>/escalate/", views.escalate, name="desk-escalate"),
+    path("tickets/<int:pk>/contact/", views.contact, name="desk-contact"),
+    path("tickets/<int:pk>/attach/", views.attach, name="desk-attach"),
+    path(
+        "tickets/<int:pk>/attachments/<int:attachment_id>/",
+        views.attachment,
+        name="desk-attachment",
+    ),
+]

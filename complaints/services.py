@@ -93,7 +93,7 @@ def find_or_create_customer(*, name: str, email: str, phone: str, language: str)
     phone = phone.strip()
     customer = None
     if email:
-        customer = Customer.objects.filter(email__iexact=email).order_by("id").first()
+        customer = Customer.objects.filter(email=email).order_by("id").first()
     if customer is None and phone:
         customer = Customer.objects.filter(phone=phone).order_by("id").first()
     if customer is None:

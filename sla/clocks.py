@@ -9,11 +9,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from tickets.models import SlaState, State, Ticket
 
 from . import business_time
+from .cache import remembered
 from .models import (
     BusinessCalendar,
     ClockKind,
@@ -44,19 +44,21 @@ class CalendarCache:
 
     def get(self, calendar_id: int) -> business_time.Calendar:
         if calendar_id not in self._specs:
-            calendar = BusinessCalendar.objects.prefetch_related("hours", "days").get(
-                pk=calendar_id
+            self._specs[calendar_id] = remembered(
+                ("calendar", calendar_id), lambda: _load_spec(calendar_id)
             )
-            try:
-                self._specs[calendar_id] = calendar.spec()
-            except ValueError as error:
-                logger.error(
-                    "SLA calendar %r is unusable (%s); counting 24x7", calendar.name, error
-                )
-                self._specs[calendar_id] = business_time.Calendar(
-                    tz=business_time.CALENDAR_24X7.tz, weekly_hours=((),) * 7, always_open=True
-                )
         return self._specs[calendar_id]
+
+
+def _load_spec(calendar_id: int) -> business_time.Calendar:
+    calendar = BusinessCalendar.objects.prefetch_related("hours", "days").get(pk=calendar_id)
+    try:
+        return calendar.spec()
+    except ValueError as error:
+        logger.error("SLA calendar %r is unusable (%s); counting 24x7", calendar.name, error)
+        return business_time.Calendar(
+            tz=business_time.CALENDAR_24X7.tz, weekly_hours=((),) * 7, always_open=True
+        )
 
 
 # Policies
@@ -64,13 +66,15 @@ class CalendarCache:
 
 def matching_policy(ticket: Ticket) -> SlaPolicy:
     """The most specific active policy for the ticket's severity, category and channel."""
-    category_ids = [c for c in (ticket.category_id, _parent_id(ticket)) if c]
-    candidates = SlaPolicy.objects.filter(
-        Q(severity__isnull=True) | Q(severity_id=ticket.severity_id),
-        Q(channel="") | Q(channel=ticket.channel),
-        Q(category__isnull=True) | Q(category_id__in=category_ids),
-        is_active=True,
-    )
+    category_ids = {c for c in (ticket.category_id, _parent_id(ticket)) if c}
+    active = remembered("active policies", lambda: list(SlaPolicy.objects.filter(is_active=True)))
+    candidates = [
+        p
+        for p in active
+        if p.severity_id in (None, ticket.severity_id)
+        and p.channel in ("", ticket.channel)
+        and (p.category_id is None or p.category_id in category_ids)
+    ]
 
     def specificity(policy: SlaPolicy) -> tuple:
         exact_category = policy.category_id is not None and policy.category_id == ticket.category_id
@@ -98,7 +102,9 @@ def default_policy() -> SlaPolicy:
 
 def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
     """The policy's latest version, creating one when its targets were edited since."""
-    latest = policy.versions.order_by("-number").first()
+    latest = remembered(
+        ("latest version", policy.pk), lambda: policy.versions.order_by("-number").first()
+    )
     targets = {
         "calendar_id": policy.calendar_id,
         "first_reply_minutes": policy.first_reply_minutes,

@@ -27,7 +27,8 @@ def on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
     handler = HANDLERS.get(event.kind)
     if handler is None:
         return
-    ticket = Ticket.objects.select_related("complaint", "category").get(pk=event.ticket_id)
+    # The services pass the ticket they hold locked and have just saved: it is current.
+    ticket = event.ticket
     calendars = clocks.CalendarCache()
     if handler(ticket, event, calendars) is not False:
         clocks.sync_ticket(ticket)

@@ -82,9 +82,14 @@ def _tasks_run_in_process():
 def _fresh_cache():
     from django.core.cache import cache
 
+    from sla.cache import forget
+
+    # A rolled-back test sends no signals: the SLA memo must not outlive its data.
+    forget()
     cache.clear()
     yield
     cache.clear()
+    forget()
 
 
 def _seed_reference_data() -> None:

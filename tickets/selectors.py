@@ -70,7 +70,7 @@ def search_filter(q: str) -> Q:
     return (
         Q(complaint__reference__iexact=q)
         | Q(complaint__order_number=q)
-        | Q(complaint__customer__email__iexact=q)
+        | Q(complaint__customer__email=q.lower())
         | Q(complaint__customer__phone=q)
         | Q(complaint__title__icontains=q)
         | Q(complaint__description__icontains=q)

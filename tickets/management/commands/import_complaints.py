@@ -1,11 +1,13 @@
 """Import historic complaints from a public CSV export (黑猫投诉, CFPB, NYC 311)."""
 
 import csv
+import itertools
 import sys
 import time
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from tqdm import tqdm
 
 from tickets.importers import FORMATS, ComplaintImporter
@@ -32,6 +34,9 @@ Formats:
           whatever the installation's time zone. "Complaint Type" becomes a category under
           "Imported"; channel phone.
 """
+
+
+BATCH = 200
 
 
 class Command(BaseCommand):
@@ -90,8 +95,26 @@ class Command(BaseCommand):
         self._print_report(path, source, importer, time.monotonic() - started)
 
     def _run(self, reader: csv.DictReader, importer: ComplaintImporter, progress) -> None:
-        # Row numbers count the header as row 1, as a spreadsheet shows them; a row's line in
-        # the file can be further down, since quoted fields may span lines.
+        # Rows are committed BATCH at a time (one commit per row costs most of the time);
+        # each row still has its own savepoint, so a rejected row rolls back alone.
+        records = self._records(reader)
+        while True:
+            batch = list(itertools.islice(records, BATCH))
+            if not batch:
+                return
+            with transaction.atomic():
+                for row_number, line, row, error in batch:
+                    if error is not None:
+                        importer.reject_unreadable(row_number, line, error)
+                    else:
+                        importer.import_row(row_number, line, row)
+            progress.update(len(batch))
+
+    @staticmethod
+    def _records(reader: csv.DictReader):
+        """(row number, line, row, error) for each record. Row numbers count the header as
+        row 1, as a spreadsheet shows them; a row's line in the file can be further down,
+        since quoted fields may span lines."""
         row_number = 1
         while True:
             row_number += 1
@@ -99,12 +122,11 @@ class Command(BaseCommand):
             try:
                 row = next(reader)
             except StopIteration:
-                break
+                return
             except csv.Error as error:
-                importer.reject_unreadable(row_number, line, str(error))
+                yield row_number, line, None, str(error)
             else:
-                importer.import_row(row_number, line, row)
-            progress.update(1)
+                yield row_number, line, row, None
 
     def _count_records(self, path: Path) -> int:
         """Read the file once before importing: it sizes the progress bar and refuses a file

@@ -212,6 +212,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStateEnum": "tickets.models.State",
         "EscalationStateEnum": "tickets.models.EscalationState",
         "ContactChannelEnum": "tickets.models.ContactChannel",
+        "EscalationKindEnum": "tickets.models.EscalationKind",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -5,8 +5,10 @@ itself can be neither edited nor deleted here.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
-from .models import Escalation, Message, Ticket, TicketEvent
+from .models import CannedReply, Escalation, Message, StaffProfile, Ticket, TicketEvent
 from .roles import is_staff_member
 
 
@@ -53,7 +55,18 @@ class EventInline(ReadOnlyInline):
 
 class EscalationInline(ReadOnlyInline):
     model = Escalation
-    fields = ("created_at", "kind", "state", "reason", "requested_by", "decided_by", "decided_at")
+    fields = (
+        "created_at",
+        "kind",
+        "level",
+        "state",
+        "reason",
+        "compensation_amount",
+        "requested_by",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
 
 
 @admin.register(Ticket)
@@ -85,6 +98,36 @@ class TicketEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "ticket", "kind", "state", "requested_by", "decided_by")
-    list_filter = ("state", "kind")
+    list_display = ("created_at", "ticket", "kind", "level", "state", "requested_by", "decided_by")
+    list_filter = ("state", "kind", "level")
     list_select_related = ("ticket__complaint", "requested_by", "decided_by")
+
+
+class StaffProfileInline(admin.StackedInline):
+    """A staff member's compensation limit (empty: the role default), language, time zone."""
+
+    model = StaffProfile
+    can_delete = False
+    max_num = 1
+    fields = ("compensation_limit", "language", "time_zone")
+
+
+# Django's own user admin, with the staff profile on the same page (superusers edit users).
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = (*UserAdmin.inlines, StaffProfileInline)
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    """Phrases agents insert into replies; placeholders are listed on the model."""
+
+    list_display = ("title", "language", "position", "is_active")
+    list_filter = ("language", "is_active")
+    list_editable = ("position", "is_active")
+    search_fields = ("title", "body")

@@ -161,6 +161,10 @@ class Ticket(models.Model):
             ),
         ]
 
+    # Set by tickets.services.transition: the approval request a change is waiting for
+    # (a compensation above the actor's limit), or None when the change took effect.
+    awaiting_approval = None
+
     def __str__(self) -> str:
         return self.complaint.reference if self.complaint_id else f"ticket {self.pk}"
 

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 
 from complaints.models import Attachment
@@ -139,12 +140,33 @@ def queue_counts(user) -> dict[str, int]:
     }
 
 
-def pending_escalations(user) -> QuerySet:
-    """Escalations waiting for a decision, oldest first, with what the approvals page shows."""
-    from .models import EscalationState
+def escalation_list(
+    user: AbstractBaseUser,
+    *,
+    state: str = "",
+    kind: str = "",
+    level: int | None = None,
+    mine: bool = False,
+) -> QuerySet[Escalation]:
+    """Escalations on tickets the user may see, with what a list row shows (ticket,
+    complaint, severity, assignee, requester, decider) in one query per page.
 
-    return (
-        Escalation.objects.filter(state=EscalationState.PENDING, ticket__in=visible_tickets(user))
-        .select_related("ticket__complaint__customer", "ticket__assignee", "requested_by")
-        .order_by("created_at", "pk")
+    Every staff role may list them: supervisors and managers to decide, agents to follow
+    their own requests (`mine`).
+    """
+    escalations = Escalation.objects.filter(ticket__in=visible_tickets(user)).select_related(
+        "ticket__complaint",
+        "ticket__severity",
+        "ticket__assignee",
+        "requested_by",
+        "decided_by",
     )
+    if state:
+        escalations = escalations.filter(state=state)
+    if kind:
+        escalations = escalations.filter(kind=kind)
+    if level is not None:
+        escalations = escalations.filter(level=level)
+    if mine:
+        escalations = escalations.filter(requested_by_id=user.pk)
+    return escalations

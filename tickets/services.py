@@ -37,6 +37,7 @@ from .models import (
     TicketEvent,
     Visibility,
 )
+from .notifications import notify_escalation_opened
 from .roles import has_any_role, is_supervisor, is_worker
 
 # Sent inside the transaction for every audit row, so apps above this one (sla, reports)
@@ -156,37 +157,19 @@ def transition(
 
     Raises NotPermitted (role), TransitionNotAllowed (state; lists what is allowed),
     ValidationError (fields; one message per field) or Conflict (stale version).
+
+    The returned ticket's `awaiting_approval` is None when the transition took effect. A
+    row guarded by `compensation_within_limit` (propose_resolution) whose compensation is
+    above the actor's limit does not take effect: the ticket stays where it is, a pending
+    compensation approval request carrying the proposal is opened (and committed with this
+    call's transaction), and `awaiting_approval` is that Escalation.
     """
     data = data or {}
     _require_worker(actor)
     with transaction.atomic():
         ticket = _lock_unchanged(ticket_id, expected_version)
-        candidates = workflow.transitions_between(ticket.state, to)
-        if not candidates:
-            allowed = [t.describe() for t in allowed_transitions(ticket, actor)]
-            raise TransitionNotAllowed(
-                _("%(ref)s is in %(state)s; it cannot move to “%(to)s”.")
-                % {"ref": ticket.reference, "state": ticket.get_state_display(), "to": to},
-                state=ticket.state,
-                allowed=allowed,
-            )
-        # `when` values are compared after parsing (so "true" and true select the same row).
-        discriminators = {f for t in candidates for f, _v in t.when}
-        parsed_when, errors = parse_fields(data, discriminators)
-        if errors:
-            raise ValidationError(errors)
-        row = workflow.select_transition(ticket.state, to, parsed_when)
-        if row is None:
-            options = "; ".join(
-                ", ".join(f"{f}={v}" for f, v in t.when) for t in candidates if t.when
-            )
-            field = sorted(discriminators)[0]
-            raise ValidationError(
-                {
-                    field: _("To move from %(state)s to %(to)s, give one of: %(options)s.")
-                    % {"state": ticket.state, "to": to, "options": options}
-                }
-            )
+        ticket.awaiting_approval = None
+        row = _select_row(ticket, actor, to, data)
         if not has_any_role(actor, row.roles):
             raise NotPermitted(
                 _("Your role may not %(action)s tickets.") % {"action": row.name.replace("_", " ")}
@@ -194,7 +177,68 @@ def transition(
         _require_owner(actor, ticket)
         values = _clean_transition_data(row, data, ticket)
         _check_guards(row, ticket)
+        if workflow.COMPENSATION_WITHIN_LIMIT in row.guards:
+            # tickets.approvals builds on this module, so it is imported where it is needed.
+            from .approvals import request_approval_above_limit
+
+            escalation = request_approval_above_limit(ticket=ticket, actor=actor, values=values)
+            if escalation is not None:
+                ticket.awaiting_approval = escalation
+                return ticket
         return _apply(row, ticket, actor, values)
+
+
+def apply_approved_transition(
+    *,
+    ticket: Ticket,
+    approver: AbstractBaseUser,
+    to: str,
+    data: dict[str, Any],
+    escalation: Escalation,
+) -> Ticket:
+    """Apply a transition that `approver` has just approved (tickets.approvals), inside the
+    caller's transaction, on a ticket the caller has locked.
+
+    The approval is the authority: the approver's role, the ticket's owner and the
+    compensation limit are not checked again (a manager deciding a level-2 request works no
+    tickets). The state, the fields and every other guard are, so an approval can never move
+    a ticket anywhere the table does not allow. The state_changed event names the approver
+    as actor and the escalation in its data.
+    """
+    ticket.awaiting_approval = None
+    row = _select_row(ticket, approver, to, data)
+    values = _clean_transition_data(row, data, ticket)
+    _check_guards(row, ticket)
+    return _apply(row, ticket, approver, values, approval=escalation)
+
+
+def _select_row(ticket: Ticket, actor, to: str, data: dict) -> workflow.Transition:
+    """The table row for moving this ticket `to` with this input, or raise."""
+    candidates = workflow.transitions_between(ticket.state, to)
+    if not candidates:
+        allowed = [t.describe() for t in allowed_transitions(ticket, actor)]
+        raise TransitionNotAllowed(
+            _("%(ref)s is in %(state)s; it cannot move to “%(to)s”.")
+            % {"ref": ticket.reference, "state": ticket.get_state_display(), "to": to},
+            state=ticket.state,
+            allowed=allowed,
+        )
+    # `when` values are compared after parsing (so "true" and true select the same row).
+    discriminators = {f for t in candidates for f, _v in t.when}
+    parsed_when, errors = parse_fields(data, discriminators)
+    if errors:
+        raise ValidationError(errors)
+    row = workflow.select_transition(ticket.state, to, parsed_when)
+    if row is None:
+        options = "; ".join(", ".join(f"{f}={v}" for f, v in t.when) for t in candidates if t.when)
+        field = sorted(discriminators)[0]
+        raise ValidationError(
+            {
+                field: _("To move from %(state)s to %(to)s, give one of: %(options)s.")
+                % {"state": ticket.state, "to": to, "options": options}
+            }
+        )
+    return row
 
 
 def _clean_transition_data(row: workflow.Transition, data: dict, ticket: Ticket) -> dict:
@@ -251,7 +295,13 @@ def _check_guards(row: workflow.Transition, ticket: Ticket) -> None:
             )
 
 
-def _apply(row: workflow.Transition, ticket: Ticket, actor, values: dict) -> Ticket:
+def _apply(
+    row: workflow.Transition,
+    ticket: Ticket,
+    actor,
+    values: dict,
+    approval: Escalation | None = None,
+) -> Ticket:
     now = timezone.now()
     source = ticket.state
     changes: dict[str, list] = {}
@@ -311,6 +361,8 @@ def _apply(row: workflow.Transition, ticket: Ticket, actor, values: dict) -> Tic
         event_data["reason"] = values["reason"]
     if row.closure_reason:
         event_data["closure_reason"] = row.closure_reason
+    if approval is not None:
+        event_data["approved_escalation"] = approval.pk
     record_event(
         ticket=ticket,
         actor=actor,
@@ -330,17 +382,42 @@ def _apply(row: workflow.Transition, ticket: Ticket, actor, values: dict) -> Tic
             to_value=actor.get_username(),
             at=now,
         )
+    if row.target == State.CLOSED:
+        _cancel_pending_escalations(ticket, actor, now)
     if workflow.TELL_CUSTOMER_REASON in row.effects:
         _create_message(ticket, actor, values["reason"], Visibility.PUBLIC, now)
     if workflow.ESCALATE_IF_SEVERE in row.effects and ticket.severity.escalate_immediately:
-        open_escalation(
+        escalation = open_escalation(
             ticket=ticket,
             kind=EscalationKind.CRITICAL,
             reason=_("Classified as %s: reported to the supervisors at once.")
             % ticket.severity.name_en,
             requested_by=None,
         )
+        notify_escalation_opened(escalation)
     return ticket
+
+
+def _cancel_pending_escalations(ticket: Ticket, actor, now) -> None:
+    """A closed ticket needs no decision: its pending requests are cancelled, audited."""
+    for escalation in ticket.escalations.filter(state=EscalationState.PENDING):
+        escalation.state = EscalationState.CANCELLED
+        escalation.decided_at = now
+        escalation.decision_note = _("Cancelled: the ticket was closed.")
+        escalation.save(update_fields=["state", "decided_at", "decision_note"])
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ESCALATION_DECIDED,
+            from_value=EscalationState.PENDING,
+            to_value=EscalationState.CANCELLED,
+            data={
+                "escalation": escalation.pk,
+                "kind": escalation.kind,
+                "note": escalation.decision_note,
+            },
+            at=now,
+        )
 
 
 def open_escalation(

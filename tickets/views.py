@@ -38,7 +38,7 @@ from .panels import panels_for
 from .roles import is_supervisor, is_worker, role_label, roles_of
 from .selectors import (
     QUEUES,
-    pending_escalations,
+    escalation_list,
     queue_counts,
     queue_filter,
     ticket_attachment,
@@ -395,18 +395,16 @@ def attachment(request, pk: int, attachment_id: int):
 
 @staff_required
 def approvals(request):
-    rows = list(pending_escalations(request.user)[:200])
+    from .approvals import may_decide
+
+    pending = escalation_list(request.user, state="pending").order_by("created_at", "pk")
+    rows = list(pending[:200])
+    for row in rows:
+        row.may_decide = may_decide(request.user, row)
     return render(
         request,
         "tickets/approvals.html",
-        {
-            "rows": rows,
-            "now": timezone.now(),
-            "decision_form": DecisionForm(),
-            "may_decide": is_supervisor(request.user)
-            or "managers" in roles_of(request.user)
-            or request.user.is_superuser,
-        },
+        {"rows": rows, "now": timezone.now(), "may_decide": any(r.may_decide for r in rows)},
     )
 
 

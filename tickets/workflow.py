@@ -40,6 +40,10 @@ TRANSITION_FIELDS = (
 NO_PENDING_ESCALATION = "no_pending_escalation"
 UNREACHABLE_ATTEMPT_LOGGED = "unreachable_attempt_logged"
 WAS_CLASSIFIED = "was_classified"
+# Not an error when it fails: a compensation above the actor's own limit
+# (tickets.approvals.compensation_limit) does not take effect but becomes a pending
+# compensation approval request carrying the proposal; the ticket stays where it is.
+COMPENSATION_WITHIN_LIMIT = "compensation_within_limit"
 
 # Effects: what else a transition does, carried out by services.transition.
 ASSIGN_ACTOR_IF_UNASSIGNED = "assign_actor_if_unassigned"
@@ -148,7 +152,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         roles=WORKERS,
         requires=("resolution_type", "resolution_summary"),
         accepts=("compensation_amount", "root_cause"),
-        guards=(NO_PENDING_ESCALATION,),
+        guards=(NO_PENDING_ESCALATION, COMPENSATION_WITHIN_LIMIT),
     ),
     Transition(
         name="close_unreachable",

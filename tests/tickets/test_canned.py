@@ -125,7 +125,7 @@ def test_seeded_replies_exist_in_both_languages():
 
 
 def test_seed_migration_fills_an_empty_table_once():
-    migration = importlib.import_module("tickets.migrations.0007_seed_canned_replies")
+    migration = importlib.import_module("tickets.migrations.0006_seed_canned_replies")
     CannedReply.objects.all().delete()
     migration.seed(apps, None)
     migration.seed(apps, None)  # again: nothing duplicated

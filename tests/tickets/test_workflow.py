@@ -378,3 +378,22 @@ def test_a_ticket_closed_at_verification_reopens_to_verify_not_resolve(agent, su
     ticket.refresh_from_db()
     assert (ticket.state, ticket.duplicate_of, ticket.verification_outcome) == ("verify", None, "")
     assert ticket.closure_reason == ""
+
+
+def test_closing_a_ticket_cancels_its_pending_escalations(agent):
+    ticket = advance(make_ticket(), "classify", agent)
+    services.transition(
+        ticket_id=ticket.pk,
+        actor=agent,
+        to="resolve",
+        data={"category": "health_safety", "responsibility": "supplier", "severity": "critical"},
+    )
+    services.transition(
+        ticket_id=ticket.pk,
+        actor=agent,
+        to="closed",
+        data={"closure_reason": "withdrawn", "reason": "顾客撤回"},
+    )
+    escalation = Escalation.objects.get(ticket=ticket)
+    assert (escalation.state, escalation.decided_at is not None) == ("cancelled", True)
+    assert ticket.events.filter(kind="escalation_decided", to_value="cancelled").exists()

@@ -31,8 +31,10 @@ ROAD = [
 
 
 def advance(ticket: Ticket, state: str, actor) -> Ticket:
-    """Move a fresh ticket along the main road until it is in `state`."""
-    for target, name in ROAD:
+    """Move a ticket along the main road, from where it is, until it is in `state`."""
+    road = [target for target, _ in ROAD]
+    start = road.index(ticket.state) + 1 if ticket.state in road else 0
+    for target, name in ROAD[start:]:
         if ticket.state == state:
             break
         ticket = services.transition(

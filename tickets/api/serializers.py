@@ -178,6 +178,9 @@ class EscalationSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "decision_note",
+            "proposed_resolution",
+            "compensation_amount",
+            "level",
         )
 
     def get_requested_by(self, obj) -> str | None:

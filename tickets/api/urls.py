@@ -3,15 +3,22 @@ from rest_framework.routers import SimpleRouter
 
 from complaints.api import TaxonomyView
 
+from .escalations import EscalationViewSet, TicketEscalationsView
 from .views import ComplaintSubmitView, TicketViewSet, TokenView, WorkflowView
 
 router = SimpleRouter()
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("escalations", EscalationViewSet, basename="escalation")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("complaints/", ComplaintSubmitView.as_view(), name="api-complaint-submit"),
     path("taxonomy/", TaxonomyView.as_view(), name="api-taxonomy"),
     path("workflow/", WorkflowView.as_view(), name="api-workflow"),
+    path(
+        "tickets/<int:ticket_id>/escalations/",
+        TicketEscalationsView.as_view(),
+        name="api-ticket-escalations",
+    ),
     *router.urls,
 ]

@@ -18,6 +18,7 @@ from .. import services, workflow
 from ..intake import submit_complaint
 from ..roles import is_staff_member
 from ..selectors import ticket_attachment, ticket_detail, ticket_queue
+from .escalations import ApprovalPendingSerializer, approval_pending_response
 from .pagination import TicketCursorPagination
 from .serializers import (
     AssignSerializer,
@@ -149,7 +150,10 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise Http404("No such ticket.")
         return int(pk)
 
-    @extend_schema(request=TransitionSerializer, responses=TicketDetailSerializer)
+    @extend_schema(
+        request=TransitionSerializer,
+        responses={200: TicketDetailSerializer, 202: ApprovalPendingSerializer},
+    )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         serializer = TransitionSerializer(data=request.data)
@@ -157,13 +161,15 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         data = dict(serializer.validated_data)
         to = data.pop("to")
         version = data.pop("version", None)
-        services.transition(
+        ticket = services.transition(
             ticket_id=self._ticket_id(pk),
             actor=request.user,
             to=to,
             data=data,
             expected_version=version,
         )
+        if ticket.awaiting_approval is not None:
+            return approval_pending_response(ticket.awaiting_approval)
         return self._detail(request, pk)
 
     @extend_schema(request=MessageCreateSerializer, responses={201: MessageSerializer})

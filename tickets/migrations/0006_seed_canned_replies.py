@@ -1,8 +1,4 @@
-"""The starting canned replies in English and Simplified Chinese, editable in the admin.
-
-Numbered 0007 because 0006 is being written alongside; it depends on 0005 only until the
-two are put in one chain when merged.
-"""
+"""The starting canned replies in English and Simplified Chinese, editable in the admin."""
 
 from django.db import migrations
 

@@ -61,6 +61,13 @@ def main() -> int:
         flush=True,
     )
     processes = (web, worker)
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    # `kill` or a closing terminal stops the children too, not only Ctrl-C.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGHUP, stop)
     try:
         while all(p.poll() is None for p in processes):
             time.sleep(0.5)

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import Category, Channel, Severity
 from tickets.models import Ticket
@@ -120,7 +121,7 @@ class CalendarDay(models.Model):
 class ClockKind(models.TextChoices):
     FIRST_REPLY = "first_reply", _("First reply")
     NEXT_REPLY = "next_reply", _("Next reply")
-    RESOLUTION = "resolution", _("Resolution")
+    RESOLUTION = "resolution", pgettext_lazy("sla clock", "Resolution")
 
 
 class SlaPolicy(models.Model):

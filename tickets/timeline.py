@@ -4,8 +4,25 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from .models import ContactChannel, EventKind, Message, State, Ticket, TicketEvent
+from .models import (
+    ContactChannel,
+    EscalationKind,
+    EscalationState,
+    EventKind,
+    Message,
+    State,
+    Ticket,
+    TicketEvent,
+)
+
+# The sla app's clock kinds, by the names its events carry (tickets does not import sla).
+CLOCK_NAMES = {
+    "first_reply": gettext_lazy("First reply"),
+    "next_reply": gettext_lazy("Next reply"),
+    "resolution": pgettext_lazy("sla clock", "Resolution"),
+}
 
 # Events whose content the timeline shows as a message of its own.
 SHOWN_AS_MESSAGES = {EventKind.MESSAGE_ADDED}
@@ -46,17 +63,21 @@ def _event_text(event: TicketEvent) -> tuple[str, str]:
             return _("is waiting on the customer"), data.get("reason", "")
         return _("stopped waiting on the customer"), ""
     if kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
-        label = event.field.replace("_", " ")
+        label = str(CLOCK_NAMES.get(event.field, event.field))
         if kind == EventKind.SLA_WARNING:
             return _("SLA warning: %(clock)s %(pct)s%% used") % {
                 "clock": label,
                 "pct": event.to_value,
             }, ""
         return _("SLA breached: %s") % label, ""
-    if kind in (EventKind.ESCALATION_OPENED, EventKind.ESCALATION_DECIDED):
-        return f"{event.get_kind_display()}: {event.to_value}", data.get("reason") or data.get(
-            "note", ""
+    if kind == EventKind.ESCALATION_OPENED:
+        what = (
+            EscalationKind(event.to_value).label if event.to_value in EscalationKind.values else ""
         )
+        return _("asked for: %s") % what, data.get("reason", "")
+    if kind == EventKind.ESCALATION_DECIDED:
+        state = dict(EscalationState.choices).get(event.to_value, event.to_value)
+        return _("escalation decided: %s") % state, data.get("note", "")
     return event.get_kind_display(), event.to_value
 
 

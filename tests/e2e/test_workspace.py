@@ -1,6 +1,8 @@
 """The workspace in a real browser: an agent works a complaint from queue to a compensation
 that needs approval; a supervisor approves it; the agent sees the ticket move on."""
 
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import expect
 
@@ -149,6 +151,25 @@ def test_screenshots_of_the_workspace(page, screenshot, locale):
         body="同批次已有三起裂痕投诉，已通知供应商。",
     )
     services.set_waiting(ticket_id=worked.pk, actor=agent, waiting=True, reason="等待顾客补充照片")
+    refund = advance(tickets[4], "resolve", agent)
+    request_escalation(
+        ticket_id=refund.pk,
+        actor=agent,
+        kind="compensation",
+        reason="Charged twice: refund the second charge and a goodwill coupon.",
+        proposed_resolution={
+            "resolution_type": "compensation",
+            "resolution_summary": "退还重复扣款并补偿 300 元优惠券",
+        },
+        compensation_amount=Decimal("649.00"),
+    )
+    critical = advance(tickets[2], "classify", agent)
+    services.transition(
+        ticket_id=critical.pk,
+        actor=agent,
+        to="resolve",
+        data={"category": "health_safety", "responsibility": "supplier", "severity": "critical"},
+    )
     request_escalation(
         ticket_id=tickets[1].pk,
         actor=agent,

@@ -569,6 +569,8 @@ def test_taxonomy_lists_the_seeded_slugs_with_localised_names(api):
     }
     names = {c["slug"]: c["name"] for c in chinese["categories"]}
     assert names["product_quality"] == "商品质量"
+    assert {c["slug"]: c["name"] for c in chinese["channels"]}["marketplace"] == "平台纠纷"
+    assert {o["slug"]: o["name"] for o in chinese["desired_outcomes"]}["refund"] == "退款"
     assert {c["slug"]: c["name"] for c in english["categories"]}["product_quality"] == (
         "Product quality"
     )

@@ -215,3 +215,13 @@ def test_evidence_is_served_to_staff_only(agent, api):
     download = login(agent).get(url + "?download=1")
     assert download["Content-Disposition"].startswith("attachment")
     assert Client().get(url).status_code == 302  # to the login page
+
+
+def test_the_workspace_speaks_chinese_when_asked(agent):
+    make_ticket()
+    client = login(agent)
+    page = client.get("/desk/?queue=all", headers={"Accept-Language": "zh-hans"})
+    text = page.content.decode()
+    assert "我的待办工单" in text and "即将超时" in text
+    client.post("/i18n/setlang/", {"language": "en", "next": "/desk/"})
+    assert "My open tickets" in client.get("/desk/").content.decode()

@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 from .. import approvals
 from ..models import Escalation, EscalationKind, EscalationState
 from ..selectors import escalation_list, visible_tickets
-from .serializers import TEXT_MAX, EscalationSerializer
+from .serializers import TEXT_MAX, EscalationSerializer, RefusesUnknownFields
 
 
-class EscalationRequestSerializer(serializers.Serializer):
+class EscalationRequestSerializer(RefusesUnknownFields):
     """`kind` may name every kind so that asking for a system one gets a clear 400."""
 
     kind = serializers.ChoiceField(choices=EscalationKind.choices)
@@ -41,12 +41,6 @@ class EscalationRequestSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
     )
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 class DecisionSerializer(serializers.Serializer):

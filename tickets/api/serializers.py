@@ -300,7 +300,18 @@ class TicketDetailSerializer(TicketListSerializer):
         return [t.describe() for t in allowed_transitions(obj, user)]
 
 
-class TransitionSerializer(serializers.Serializer):
+class RefusesUnknownFields(serializers.Serializer):
+    """A field the endpoint does not know is an error, not silently dropped (a typo would
+    otherwise look saved)."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().validate(attrs)
+
+
+class TransitionSerializer(RefusesUnknownFields):
     """`to` and whatever the transition needs; see GET /api/workflow/ for the table."""
 
     to = serializers.ChoiceField(choices=State.choices)
@@ -332,12 +343,6 @@ class TransitionSerializer(serializers.Serializer):
     customer_unreachable = serializers.BooleanField(required=False, allow_null=True, default=None)
     closure_reason = serializers.ChoiceField(choices=ClosureReason.choices, required=False)
     reason = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True)
-
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return attrs
 
 
 class AssignSerializer(serializers.Serializer):

@@ -359,9 +359,16 @@ class IdempotencyRecord(models.Model):
 
 
 class NotificationKind(models.TextChoices):
+    # To staff (each can be turned off in the staff profile, see StaffProfile.muted).
+    ASSIGNED = "assigned", _("A ticket was assigned to me")
+    CUSTOMER_REPLIED = "customer_replied", _("A customer replied")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACH = "sla_breach", _("SLA breach")
-    ESCALATION = "escalation", _("Escalation")
+    ESCALATION = "escalation", _("Approval requested or decided")
+    # To customers (always sent).
+    ACKNOWLEDGEMENT = "acknowledgement", _("Complaint received")
+    CUSTOMER_UPDATE = "customer_update", _("Reply to the customer")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 class Notification(models.Model):
@@ -382,6 +389,8 @@ class Notification(models.Model):
     email = models.EmailField()
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # An HTML alternative (customer emails); the text body is always there.
+    html_body = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -423,6 +432,8 @@ class StaffProfile(models.Model):
         _("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans"
     )
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    # Notification kinds (NotificationKind values) this person does not want by email.
+    muted = models.JSONField(_("emails turned off"), default=list, blank=True)
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -444,3 +455,36 @@ class CannedReply(models.Model):
 
     def __str__(self) -> str:
         return f"[{self.language}] {self.title}"
+
+
+class InboundEmail(models.Model):
+    """A message read from the complaints mailbox, kept raw before anything else happens,
+    so a message that cannot be understood is never lost: it waits here with its error."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        COMPLAINT = "complaint", _("New complaint")
+        REPLY = "reply", _("Reply to a ticket")
+        FAILED = "failed", _("Could not be processed")
+        IGNORED = "ignored", _("Ignored (auto-reply or bounce)")
+
+    message_id = models.CharField(max_length=255, blank=True)
+    # The mailbox's id (IMAP UID with UIDVALIDITY), so a message is read once.
+    mailbox_key = models.CharField(max_length=255, unique=True)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sender = models.CharField(max_length=255, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
+    error = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+    )
+
+    class Meta:
+        ordering = ("-received_at",)
+        indexes = [models.Index(fields=["status", "received_at"], name="inbound_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

@@ -24,20 +24,50 @@ def queue_notification(
     body: str,
     dedupe_key: str,
 ) -> Notification | None:
-    """Write one email to send after commit; None if the recipient has no address or the
-    same notification was already queued."""
-    if not recipient.email:
+    """Write one email to send after commit; None if the recipient has no address, turned
+    this kind off in their profile, or the same notification was already queued."""
+    if not recipient.email or kind in muted_kinds(recipient):
         return None
+    return _queue(
+        dedupe_key=f"{dedupe_key}:user:{recipient.pk}",
+        kind=kind,
+        ticket=ticket,
+        recipient=recipient,
+        email=recipient.email,
+        subject=subject,
+        body=body,
+    )
+
+
+def queue_customer_email(
+    *, kind: str, ticket: Ticket, subject: str, body: str, html_body: str, dedupe_key: str
+) -> Notification | None:
+    """An email to the ticket's customer (text and HTML), sent after commit; None when the
+    customer gave no email address or it was already queued."""
+    email = ticket.complaint.customer.email
+    if not email:
+        return None
+    return _queue(
+        dedupe_key=f"{dedupe_key}:customer",
+        kind=kind,
+        ticket=ticket,
+        recipient=None,
+        email=email,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+    )
+
+
+def muted_kinds(user: AbstractBaseUser) -> list[str]:
+    profile = getattr(user, "staff_profile", None)
+    return list(profile.muted) if profile is not None else []
+
+
+def _queue(*, dedupe_key: str, **fields) -> Notification | None:
+    fields["subject"] = fields["subject"][:255]
     notification, created = Notification.objects.get_or_create(
-        dedupe_key=f"{dedupe_key}:user:{recipient.pk}"[:200],
-        defaults={
-            "kind": kind,
-            "ticket": ticket,
-            "recipient": recipient,
-            "email": recipient.email,
-            "subject": subject[:255],
-            "body": body,
-        },
+        dedupe_key=dedupe_key[:200], defaults=fields
     )
     if not created:
         return None

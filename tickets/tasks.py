@@ -46,7 +46,13 @@ def send_notification(notification_id: int) -> bool:
         if notification is None:
             return False
         try:
-            send_mail(notification.subject, notification.body, None, [notification.email])
+            send_mail(
+                notification.subject,
+                notification.body,
+                None,
+                [notification.email],
+                html_message=notification.html_body or None,
+            )
         except OSError as error:
             failure = error
         else:

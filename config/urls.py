@@ -9,6 +9,7 @@ from sla.api import TicketSlaView
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/desk/"), name="home"),
     path("desk/", include("tickets.urls")),
+    path("", include("tickets.portal_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

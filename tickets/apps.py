@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from .customers import on_ticket_event
+        from .services import event_recorded
+
+        event_recorded.connect(on_ticket_event, dispatch_uid="tickets.customers")

@@ -113,6 +113,9 @@ class Ticket(models.Model):
     # A promised resolution time carried by imported history (e.g. a 311 Due Date).
     source_due_at = models.DateTimeField(null=True, blank=True)
 
+    # The satisfaction survey's one-time link (SHA-256 of its secret; empty once answered).
+    survey_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+
     # Waiting on the customer (for photos, say): pauses the resolution clock.
     waiting_on_customer = models.BooleanField(_("waiting on customer"), default=False)
     waiting_reason = models.CharField(_("waiting for"), max_length=200, blank=True)

@@ -16,6 +16,8 @@ class Role(models.TextChoices):
 
 
 WORKERS = frozenset({Role.AGENT, Role.SUPERVISOR})
+# Not a group: the holder of a complaint's tracking (or survey) link, acting on the portal.
+CUSTOMER = "customer"
 SUPERVISORS = frozenset({Role.SUPERVISOR})
 
 

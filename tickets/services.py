@@ -38,7 +38,7 @@ from .models import (
     Visibility,
 )
 from .notifications import notify_escalation_opened
-from .roles import has_any_role, is_supervisor, is_worker
+from .roles import CUSTOMER, has_any_role, is_supervisor, is_worker
 
 # Sent inside the transaction for every audit row, so apps above this one (sla, reports)
 # can keep their own rows in step atomically without tickets importing them.
@@ -212,6 +212,23 @@ def apply_approved_transition(
     return _apply(row, ticket, approver, values, approval=escalation)
 
 
+def customer_transition(*, ticket_id: int, to: str, data: dict[str, Any]) -> Ticket:
+    """A move the customer makes on the portal (rating the outcome, or not accepting the
+    proposed resolution): only rows whose roles include the customer; no staff actor.
+
+    Raises TransitionNotAllowed when the ticket is no longer where the customer saw it
+    (the page was stale), ValidationError for missing or invalid fields.
+    """
+    with transaction.atomic():
+        ticket = _lock(ticket_id)
+        row = _select_row(ticket, None, to, data)
+        if CUSTOMER not in row.roles:
+            raise NotPermitted(_("This step is for our staff."))
+        values = _clean_transition_data(row, data, ticket)
+        _check_guards(row, ticket)
+        return _apply(row, ticket, None, values)
+
+
 def _select_row(ticket: Ticket, actor, to: str, data: dict) -> workflow.Transition:
     """The table row for moving this ticket `to` with this input, or raise."""
     candidates = workflow.transitions_between(ticket.state, to)
@@ -363,6 +380,8 @@ def _apply(
         event_data["closure_reason"] = row.closure_reason
     if approval is not None:
         event_data["approved_escalation"] = approval.pk
+    if actor is None:
+        event_data["by_customer"] = True
     record_event(
         ticket=ticket,
         actor=actor,

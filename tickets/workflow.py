@@ -13,7 +13,7 @@ and accepts, which conditions on the ticket must hold (`guards`), and what else 
 from dataclasses import dataclass
 
 from .models import ClosureReason, State
-from .roles import SUPERVISORS, WORKERS
+from .roles import CUSTOMER, SUPERVISORS, WORKERS
 
 # Fields every transition request may carry, with the ticket attribute each one sets.
 # `reason` is not stored on the ticket: it goes into the audit event (and, where a row
@@ -168,7 +168,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         name="close_resolved",
         source=State.FOLLOW_UP,
         target=State.CLOSED,
-        roles=WORKERS,
+        roles=WORKERS | {CUSTOMER},
         requires=("satisfaction_score",),
         accepts=("satisfaction_comment",),
         closure_reason=ClosureReason.RESOLVED,
@@ -177,7 +177,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         name="customer_not_satisfied",
         source=State.FOLLOW_UP,
         target=State.RESOLVE,
-        roles=WORKERS,
+        roles=WORKERS | {CUSTOMER},
         requires=("reason",),
         accepts=("satisfaction_score", "satisfaction_comment"),
     ),

@@ -1,0 +1,237 @@
+"""What the customer does and receives: the web complaint, the acknowledgement, replies and
+evidence on the status page, accepting or not the proposed resolution, the survey.
+
+Every function here is all-or-nothing: a complaint with its evidence and its
+acknowledgement email is stored completely or not at all. Emails go through the outbox
+(tickets.notifications) and are sent after commit, retried on failure, in the customer's
+language, as text and HTML.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint
+from complaints.services import (
+    ComplaintInput,
+    hash_tracking_token,
+    new_tracking_token,
+    store_attachment,
+)
+
+from . import services
+from .intake import IntakeResult, submit_complaint
+from .models import EventKind, NotificationKind, State, Ticket
+from .notifications import queue_customer_email
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where a complaint is, in the customer's words, and what happens next."""
+
+    key: str
+    label: str
+    next_step: str
+
+
+def site_url(path: str) -> str:
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def ticket_for_token(token: str) -> Ticket | None:
+    """The ticket a tracking token opens, or None. Only the token's hash is stored, so the
+    lookup is an indexed equality on the hash: nothing about the secret is compared."""
+    if not token or len(token) > 128:
+        return None
+    return (
+        Ticket.objects.select_related("complaint__customer")
+        .filter(complaint__tracking_token_hash=hash_tracking_token(token))
+        .first()
+    )
+
+
+def ticket_for_survey(token: str) -> Ticket | None:
+    if not token or len(token) > 128:
+        return None
+    return (
+        Ticket.objects.select_related("complaint__customer")
+        .filter(survey_token_hash=hash_tracking_token(token), state=State.FOLLOW_UP)
+        .first()
+    )
+
+
+def stage_of(ticket: Ticket) -> Stage:
+    def when(moment) -> str:
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    if ticket.state == State.CLOSED:
+        return Stage(
+            "closed", _("Closed"), _("This complaint is closed. Thank you for telling us.")
+        )
+    if ticket.waiting_on_customer:
+        return Stage(
+            "waiting",
+            _("Waiting for you"),
+            _("We need something from you to go on: %s. Reply below; the clock stops until you do.")
+            % ticket.waiting_reason,
+        )
+    if ticket.state == State.FOLLOW_UP:
+        return Stage(
+            "proposed",
+            _("Solution proposed"),
+            _("Please tell us whether the solution below settles your complaint."),
+        )
+    if ticket.state == State.INTAKE:
+        label = _("Received")
+    elif ticket.state == State.VERIFY:
+        label = _("Being checked")
+    else:
+        label = _("Being handled")
+    if ticket.first_reply_due_at:
+        next_step = _("You will hear from us by %s at the latest.") % when(
+            ticket.first_reply_due_at
+        )
+    elif ticket.resolution_due_at:
+        next_step = _("We aim to settle it by %s.") % when(ticket.resolution_due_at)
+    else:
+        next_step = _("We are working on it and will write to you here.")
+    return Stage(ticket.state, label, next_step)
+
+
+def _email(ticket: Ticket, kind: str, template: str, context: dict, dedupe_key: str) -> None:
+    customer = ticket.complaint.customer
+    language = customer.language if customer.language in ("en", "zh-hans") else "zh-hans"
+    with translation.override(language):
+        context = {"ticket": ticket, "complaint": ticket.complaint, "customer": customer, **context}
+        subject = render_to_string(f"portal/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"portal/email/{template}.txt", context)
+        html = render_to_string(f"portal/email/{template}.html", context)
+    queue_customer_email(
+        kind=kind,
+        ticket=ticket,
+        subject=subject,
+        body=body,
+        html_body=html,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _store_evidence(ticket: Ticket, uploads: Sequence[UploadedFile]) -> None:
+    for upload in uploads:
+        try:
+            attachment = store_attachment(
+                complaint=ticket.complaint, upload=upload, uploaded_by=None
+            )
+        except ValidationError as error:
+            raise ValidationError({"evidence": error.messages}) from None
+        services.record_event(
+            ticket=ticket,
+            actor=None,
+            kind=EventKind.ATTACHMENT_ADDED,
+            to_value=attachment.original_name,
+            data={
+                "attachment": attachment.pk,
+                "content_type": attachment.content_type,
+                "by_customer": True,
+            },
+            at=attachment.uploaded_at,
+        )
+
+
+def submit_web_complaint(
+    *, data: ComplaintInput, evidence: Sequence[UploadedFile] = ()
+) -> IntakeResult:
+    """A complaint from the public form with its evidence, and the acknowledgement email
+    (reference, summary, the promised first-reply time, the private tracking link)."""
+    with transaction.atomic():
+        result = submit_complaint(data=data)
+        _store_evidence(result.ticket, evidence)
+        _email(
+            result.ticket,
+            NotificationKind.ACKNOWLEDGEMENT,
+            "acknowledgement",
+            {"tracking_url": site_url(f"/track/{result.tracking_token}/")},
+            dedupe_key=f"ack:{result.ticket.pk}",
+        )
+    return result
+
+
+def customer_reply(*, ticket: Ticket, body: str, evidence: Sequence[UploadedFile] = ()) -> None:
+    """The customer writes on the status page: a message (which starts the next-reply clock
+    and ends any wait on them) and any evidence, together."""
+    if ticket.state == State.CLOSED:
+        raise ValidationError({"body": _("This complaint is closed; please file a new one.")})
+    with transaction.atomic():
+        services.record_customer_message(ticket_id=ticket.pk, body=body)
+        _store_evidence(ticket, evidence)
+
+
+def accept_resolution(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
+    """The customer accepts the proposal and rates it: the ticket is closed as resolved."""
+    data = {"satisfaction_score": score}
+    if comment.strip():
+        data["satisfaction_comment"] = comment
+    with transaction.atomic():
+        closed = services.customer_transition(ticket_id=ticket.pk, to=State.CLOSED, data=data)
+        Ticket.objects.filter(pk=ticket.pk).update(survey_token_hash="")
+    return closed
+
+
+def decline_resolution(*, ticket: Ticket, reason: str) -> Ticket:
+    """The customer does not accept the proposal: back to resolve with their reason."""
+    with transaction.atomic():
+        back = services.customer_transition(
+            ticket_id=ticket.pk, to=State.RESOLVE, data={"reason": reason}
+        )
+        Ticket.objects.filter(pk=ticket.pk).update(survey_token_hash="")
+    return back
+
+
+def send_survey(ticket: Ticket) -> None:
+    """Called when a resolution is proposed: a one-time survey link by email."""
+    token = new_tracking_token()
+    Ticket.objects.filter(pk=ticket.pk).update(survey_token_hash=hash_tracking_token(token))
+    _email(
+        ticket,
+        NotificationKind.SURVEY,
+        "survey",
+        {"survey_url": site_url(f"/survey/{token}/")},
+        dedupe_key=f"survey:{ticket.pk}:{ticket.version}",
+    )
+
+
+def tell_customer(ticket: Ticket, body: str, message_id: int) -> None:
+    """A public reply from staff, by email too (replying to it reaches the ticket)."""
+    _email(
+        ticket,
+        NotificationKind.CUSTOMER_UPDATE,
+        "update",
+        {"body": body},
+        dedupe_key=f"update:{message_id}",
+    )
+
+
+def complaint_summary(complaint: Complaint) -> str:
+    text = complaint.description.strip().replace("\n", " ")
+    return text if len(text) <= 140 else text[:139] + "…"
+
+
+def on_ticket_event(sender, event, **kwargs) -> None:
+    """Keeps the customer informed (connected in apps.py to services.event_recorded): the
+    survey when a resolution is proposed, and every public reply from staff by email."""
+    if event.kind == EventKind.STATE_CHANGED and event.to_value == State.FOLLOW_UP:
+        send_survey(event.ticket)
+    elif (
+        event.kind == EventKind.MESSAGE_ADDED
+        and event.to_value == "public"
+        and event.actor_id is not None
+    ):
+        message = event.ticket.messages.get(pk=event.data["message"])
+        tell_customer(event.ticket, message.body, message.pk)

@@ -1,0 +1,212 @@
+"""The customer portal: the public complaint form, the acknowledgement, the status page
+(`/track/<token>/`) and the one-time survey (`/survey/<token>/`). No account, no staff
+data: customers see their own complaint, public messages only."""
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints.services import ComplaintInput
+
+from . import customers
+from .exceptions import ServiceError
+from .models import State, Visibility
+from .portal_forms import AcceptForm, ComplaintForm, DeclineForm, ReplyForm
+
+# Complaints one address (IP, email or phone) may file an hour.
+LIMIT_PER_HOUR = 5
+RECEIPT = "portal_receipt"
+
+
+def _over_limit(request, form: ComplaintForm) -> bool:
+    """Count this submission against its IP, email and phone; True once one is over."""
+    keys = [f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+    for field in ("customer_email", "customer_phone"):
+        value = (form.cleaned_data.get(field) or "").strip().lower()
+        if value:
+            keys.append(f"{field}:{value}")
+    over = False
+    for key in keys:
+        cache_key = f"portal-intake:{key}"
+        cache.add(cache_key, 0, timeout=3600)
+        over |= cache.incr(cache_key) > LIMIT_PER_HOUR
+    return over
+
+
+def complaint_form(request):
+    form = ComplaintForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid() and _over_limit(request, form):
+            form.add_error(
+                None,
+                _(
+                    "Too many complaints from you in the last hour; please try "
+                    "again later, or reply on the page of your earlier one."
+                ),
+            )
+            response = render(request, "portal/form.html", {"form": form}, status=429)
+            response["Retry-After"] = "3600"
+            return response
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = customers.submit_web_complaint(
+                    data=ComplaintInput(
+                        customer_name=data["customer_name"],
+                        customer_email=data["customer_email"],
+                        customer_phone=data["customer_phone"],
+                        customer_language="zh-hans" if get_language().startswith("zh") else "en",
+                        channel="web",
+                        order_number=data["order_number"],
+                        product_name=data["product_name"],
+                        title=data["title"],
+                        description=data["description"],
+                        desired_outcomes=data["desired_outcomes"],
+                    ),
+                    evidence=data["evidence"],
+                )
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                request.session[RECEIPT] = {
+                    "reference": result.complaint.reference,
+                    "token": result.tracking_token,
+                    "title": result.complaint.title,
+                    "due": result.ticket.first_reply_due_at.isoformat()
+                    if result.ticket.first_reply_due_at
+                    else "",
+                    "email": result.complaint.customer.email,
+                }
+                return HttpResponseRedirect(reverse("portal-received"))
+        status = 400
+    return render(request, "portal/form.html", {"form": form}, status=status)
+
+
+def complaint_received(request):
+    receipt = request.session.get(RECEIPT)
+    if not receipt:
+        return HttpResponseRedirect(reverse("portal-complaint"))
+    from datetime import datetime
+
+    due = datetime.fromisoformat(receipt["due"]) if receipt["due"] else None
+    return render(
+        request,
+        "portal/received.html",
+        {
+            "receipt": receipt,
+            "due": due,
+            "tracking_url": reverse("portal-track", args=[receipt["token"]]),
+        },
+    )
+
+
+def _ticket_or_404(token: str):
+    ticket = customers.ticket_for_token(token)
+    if ticket is None:
+        raise Http404(_("There is no complaint at this address."))
+    return ticket
+
+
+def _track_context(ticket, token: str, **forms) -> dict:
+    public = ticket.messages.filter(visibility=Visibility.PUBLIC).select_related("author")
+    return {
+        "ticket": ticket,
+        "complaint": ticket.complaint,
+        "stage": customers.stage_of(ticket),
+        "messages": list(public),
+        "token": token,
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "accept_form": forms.get("accept_form") or AcceptForm(),
+        "decline_form": forms.get("decline_form") or DeclineForm(),
+        "can_reply": ticket.state != State.CLOSED,
+        "proposed": ticket.state == State.FOLLOW_UP,
+    }
+
+
+def track(request, token: str):
+    ticket = _ticket_or_404(token)
+    return render(request, "portal/track.html", _track_context(ticket, token))
+
+
+@require_POST
+def track_reply(request, token: str):
+    ticket = _ticket_or_404(token)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            customers.customer_reply(
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            return HttpResponseRedirect(reverse("portal-track", args=[token]) + "#messages")
+    return render(
+        request, "portal/track.html", _track_context(ticket, token, reply_form=form), status=400
+    )
+
+
+def _decide(request, ticket, token: str, *, template: str, done_url: str):
+    accepting = request.POST.get("decision") == "accept"
+    form = AcceptForm(request.POST) if accepting else DeclineForm(request.POST)
+    if form.is_valid():
+        try:
+            if accepting:
+                customers.accept_resolution(
+                    ticket=ticket,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                )
+            else:
+                customers.decline_resolution(ticket=ticket, reason=form.cleaned_data["reason"])
+        except (ServiceError, ValidationError):
+            form.add_error(
+                None,
+                _(
+                    "This has already been answered, or the complaint has "
+                    "moved on; here is where it stands now."
+                ),
+            )
+        else:
+            return HttpResponseRedirect(done_url)
+    key = "accept_form" if accepting else "decline_form"
+    context = _track_context(ticket, token, **{key: form})
+    return render(request, template, context, status=400)
+
+
+@require_POST
+def track_decide(request, token: str):
+    ticket = _ticket_or_404(token)
+    return _decide(
+        request,
+        ticket,
+        token,
+        template="portal/track.html",
+        done_url=reverse("portal-track", args=[token]),
+    )
+
+
+def survey(request, token: str):
+    """The one-time survey link: answerable while the proposal waits for an answer."""
+    ticket = customers.ticket_for_survey(token)
+    if ticket is None:
+        return render(request, "portal/survey_done.html", status=404)
+    if request.method == "POST":
+        return _decide(
+            request, ticket, token, template="portal/survey.html", done_url=reverse("portal-thanks")
+        )
+    return render(request, "portal/survey.html", _track_context(ticket, token))
+
+
+def thanks(request):
+    return render(request, "portal/thanks.html")

@@ -10,7 +10,6 @@ language, as text and HTML.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -29,7 +28,7 @@ from complaints.services import (
 from . import services
 from .intake import IntakeResult, submit_complaint
 from .models import EventKind, NotificationKind, State, Ticket
-from .notifications import queue_customer_email
+from .notifications import queue_customer_email, site_url
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,6 @@ class Stage:
     key: str
     label: str
     next_step: str
-
-
-def site_url(path: str) -> str:
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
 
 
 def ticket_for_token(token: str) -> Ticket | None:

@@ -1,12 +1,24 @@
 """Forms of the workspace. They check types and shape; the services check the rules."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Outcome, Responsibility, Severity
 
-from .models import ContactChannel, SlaState, State, Visibility
+from .models import (
+    ContactChannel,
+    NotificationKind,
+    SlaState,
+    StaffProfile,
+    State,
+    Visibility,
+)
+from .notifications import STAFF_KINDS
 from .selectors import QUEUES
 from .workflow import Transition
 
@@ -229,3 +241,116 @@ TRANSITION_LABELS = {
     "reopen": _("Reopen"),
     "reopen_verification": _("Reopen to verify"),
 }
+
+
+# The zones the profile offers; any other valid IANA name an administrator stored is kept.
+COMMON_TIME_ZONES = (
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Singapore",
+    "Asia/Kuala_Lumpur",
+    "Asia/Bangkok",
+    "Asia/Jakarta",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Asia/Seoul",
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Moscow",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "Africa/Johannesburg",
+    "UTC",
+)
+
+# "Email me when…", one line per kind a staff member may turn off.
+EMAIL_ME_WHEN = {
+    NotificationKind.ASSIGNED: _("someone else assigns a ticket to me"),
+    NotificationKind.CUSTOMER_REPLIED: _(
+        "a customer replies on my ticket (or on an unassigned one, for agents)"
+    ),
+    NotificationKind.SLA_WARNING: _("a deadline of my ticket is getting close"),
+    NotificationKind.SLA_BREACH: _("a deadline is missed (my tickets; supervisors: all)"),
+    NotificationKind.ESCALATION: _("an approval is asked of me, or my request is decided"),
+}
+
+
+class ProfileForm(forms.Form):
+    """A staff member's own settings: language, time zone, and which emails they get.
+
+    Each email kind is a checkbox that is ticked when the email is wanted; the profile
+    stores the opposite (the muted kinds), so a new kind is on for everybody."""
+
+    language = forms.ChoiceField(label=_("Language"))
+    # A free value shown as a list: any zone zoneinfo knows is accepted (clean_time_zone).
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        required=False,
+        widget=forms.Select,
+        help_text=_("Times in the workspace and in your emails are shown in this zone."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language in its own words, as the header's switch shows them.
+        self.fields["language"].choices = [
+            (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ]
+        current = self.initial.get("time_zone") or ""
+        zones = list(COMMON_TIME_ZONES)
+        if current and current not in zones:
+            zones.insert(0, current)
+        self.fields["time_zone"].widget.choices = [
+            ("", _("The site's (%s)") % settings.TIME_ZONE)
+        ] + [(zone, zone.replace("_", " ")) for zone in zones]
+        for kind in STAFF_KINDS:
+            self.fields[self.email_field(kind)] = forms.BooleanField(
+                label=EMAIL_ME_WHEN[kind], required=False
+            )
+
+    @staticmethod
+    def email_field(kind: str) -> str:
+        return f"email_{kind}"
+
+    @classmethod
+    def initial_for(cls, profile) -> dict:
+        """The form's starting values from a StaffProfile (None: nobody saved one yet)."""
+        muted = set(profile.muted) if profile is not None else set()
+        initial = {
+            "language": profile.language if profile is not None else settings.LANGUAGE_CODE,
+            "time_zone": profile.time_zone if profile is not None else "",
+        }
+        initial.update({cls.email_field(kind): kind not in muted for kind in STAFF_KINDS})
+        return initial
+
+    def email_fields(self) -> list:
+        return [self[self.email_field(kind)] for kind in STAFF_KINDS]
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"].strip()
+        if not name:
+            return ""
+        try:
+            if len(name) > StaffProfile._meta.get_field("time_zone").max_length:
+                raise ValueError(name)
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise forms.ValidationError(
+                _("“%(zone)s” is not a time zone we know; pick one from the list."),
+                params={"zone": name},
+                code="unknown_time_zone",
+            ) from None
+        return name
+
+    def muted(self) -> list[str]:
+        """The kinds left unticked."""
+        return [kind for kind in STAFF_KINDS if not self.cleaned_data[self.email_field(kind)]]

@@ -5,14 +5,31 @@ email goes out after commit, from a Celery task, and a periodic flush catches an
 whose task was lost. A second call with the same dedupe key does nothing.
 """
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from .models import Escalation, Notification, NotificationKind, Ticket
+from .models import Escalation, Message, Notification, NotificationKind, StaffProfile, Ticket
 from .roles import Role
+
+# The kinds a staff member may turn off in their profile (customer emails always go out).
+STAFF_KINDS = (
+    NotificationKind.ASSIGNED,
+    NotificationKind.CUSTOMER_REPLIED,
+    NotificationKind.SLA_WARNING,
+    NotificationKind.SLA_BREACH,
+    NotificationKind.ESCALATION,
+)
+
+# How much of a customer's message the "customer replied" email quotes.
+QUOTE_LENGTH = 500
 
 
 def queue_notification(
@@ -60,8 +77,142 @@ def queue_customer_email(
 
 
 def muted_kinds(user: AbstractBaseUser) -> list[str]:
-    profile = getattr(user, "staff_profile", None)
+    profile = _profile_of(user)
     return list(profile.muted) if profile is not None else []
+
+
+def save_staff_profile(
+    *, user: AbstractBaseUser, language: str, time_zone: str, muted: list[str]
+) -> StaffProfile:
+    """Store a staff member's language, time zone and muted email kinds, creating the
+    profile on first save. Only STAFF_KINDS can be muted (anything else is dropped); a
+    save that changes nothing writes nothing. The compensation limit is an administrator's
+    to set and is never touched here.
+
+    It lives with the notifications because most of what a person sets in their profile
+    is which of these emails they get.
+    """
+    unwanted = set(muted)
+    muted = [kind for kind in STAFF_KINDS if kind in unwanted]
+    wanted = {"language": language, "time_zone": time_zone, "muted": muted}
+    with transaction.atomic():
+        profile, created = StaffProfile.objects.select_for_update().get_or_create(
+            user=user, defaults=wanted
+        )
+        changed = [name for name, value in wanted.items() if getattr(profile, name) != value]
+        if not created and changed:
+            for name in changed:
+                setattr(profile, name, wanted[name])
+            profile.save(update_fields=changed)
+    # The request's user may carry a cached "no profile": let the rest of it see this one.
+    user.staff_profile = profile
+    return profile
+
+
+def site_url(path: str) -> str:
+    """An absolute link for an email; SITE_URL is read at call time."""
+    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+
+
+def _profile_of(user: AbstractBaseUser) -> StaffProfile | None:
+    return getattr(user, "staff_profile", None)
+
+
+def language_of(user: AbstractBaseUser) -> str:
+    """The language a staff member reads their emails in: their profile's, else the site's."""
+    profile = _profile_of(user)
+    return profile.language if profile is not None and profile.language else settings.LANGUAGE_CODE
+
+
+def _zone_of(user: AbstractBaseUser) -> ZoneInfo:
+    """The staff member's own time zone (profile), else the site's (settings.TIME_ZONE)."""
+    profile = _profile_of(user)
+    if profile is not None and profile.time_zone:
+        try:
+            return ZoneInfo(profile.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return "—"
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
+
+
+def notify_assigned(*, ticket: Ticket, actor: AbstractBaseUser | None) -> None:
+    """Tell the new assignee a ticket is theirs: title, customer, SLA due times and a link
+    (queued in the caller's transaction, after the audit row). Nobody is told about a
+    ticket they took themselves, or about a release (no assignee)."""
+    assignee = ticket.assignee
+    if assignee is None or not assignee.is_active:
+        return
+    if actor is not None and actor.pk == assignee.pk:
+        return
+    zone = _zone_of(assignee)
+    with translation.override(language_of(assignee)):
+        words = _ticket_words(ticket)
+        subject = _("[%(ref)s] assigned to you: %(title)s") % words
+        lines = []
+        if actor is not None:
+            lines += [
+                _("%(who)s assigned %(ref)s to you.")
+                % {"who": actor.get_username(), "ref": ticket.reference},
+                "",
+            ]
+        lines += [
+            _("Title: %s") % ticket.complaint.title,
+            _("Customer: %s") % _customer_words(ticket),
+            _("Severity: %s") % ticket.severity,
+            _("State: %s") % ticket.get_state_display(),
+            _("First reply due: %s") % _when(ticket.first_reply_due_at, zone),
+            _("Resolution due: %s") % _when(ticket.resolution_due_at, zone),
+            "",
+            _("Open it: %s") % site_url(reverse("desk-ticket", args=[ticket.pk])),
+        ]
+        body = "\n".join(lines)
+    queue_notification(
+        kind=NotificationKind.ASSIGNED,
+        ticket=ticket,
+        recipient=assignee,
+        subject=subject,
+        body=body,
+        # The version is bumped by every change, so each assignment is told once.
+        dedupe_key=f"assigned:{ticket.pk}:v{ticket.version}",
+    )
+
+
+def notify_customer_replied(*, ticket: Ticket, message: Message) -> None:
+    """Tell whoever answers for the ticket (its assignee, or every agent while nobody has
+    it) that the customer wrote, quoting the start of the message (queued in the caller's
+    transaction)."""
+    quote = message.body.strip()
+    if len(quote) > QUOTE_LENGTH:
+        quote = quote[:QUOTE_LENGTH].rstrip() + "…"
+    link = site_url(reverse("desk-ticket", args=[ticket.pk]))
+    for user in ticket_team(ticket):
+        with translation.override(language_of(user)):
+            words = _ticket_words(ticket)
+            subject = _("[%(ref)s] the customer replied: %(title)s") % words
+            body = "\n".join(
+                [
+                    _("%(customer)s wrote on %(ref)s (%(title)s):")
+                    % {**words, "customer": ticket.complaint.customer},
+                    "",
+                    quote,
+                    "",
+                    _("Answer it: %s") % link,
+                ]
+            )
+        queue_notification(
+            kind=NotificationKind.CUSTOMER_REPLIED,
+            ticket=ticket,
+            recipient=user,
+            subject=subject,
+            body=body,
+            dedupe_key=f"customer-replied:{message.pk}",
+        )
 
 
 def _queue(*, dedupe_key: str, **fields) -> Notification | None:
@@ -78,10 +229,12 @@ def _queue(*, dedupe_key: str, **fields) -> Notification | None:
 
 
 def people_in(*roles: str) -> list[AbstractBaseUser]:
-    """Active members of the given role groups, e.g. people_in(Role.SUPERVISOR)."""
+    """Active members of the given role groups, e.g. people_in(Role.SUPERVISOR), with their
+    profiles (muted kinds, language, time zone) read in the same query."""
     return list(
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=roles)
+        .select_related("staff_profile")
         .distinct()
         .order_by("pk")
     )
@@ -169,6 +322,13 @@ def notify_escalation_decided(escalation: Escalation) -> None:
         body="\n".join(lines),
         dedupe_key=f"escalation-decided:{escalation.pk}",
     )
+
+
+def _customer_words(ticket: Ticket) -> str:
+    """The customer's name with whatever contact details they gave."""
+    customer = ticket.complaint.customer
+    contacts = ", ".join(c for c in (customer.email, customer.phone) if c)
+    return f"{customer.name} ({contacts})" if contacts and customer.name else str(customer)
 
 
 def _ticket_words(ticket: Ticket) -> dict[str, str]:

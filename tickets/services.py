@@ -37,7 +37,7 @@ from .models import (
     TicketEvent,
     Visibility,
 )
-from .notifications import notify_escalation_opened
+from .notifications import notify_assigned, notify_customer_replied, notify_escalation_opened
 from .roles import CUSTOMER, has_any_role, is_supervisor, is_worker
 
 # Sent inside the transaction for every audit row, so apps above this one (sla, reports)
@@ -401,6 +401,7 @@ def _apply(
             to_value=actor.get_username(),
             at=now,
         )
+        notify_assigned(ticket=ticket, actor=actor)
     if row.target == State.CLOSED:
         _cancel_pending_escalations(ticket, actor, now)
     if workflow.TELL_CUSTOMER_REASON in row.effects:
@@ -553,6 +554,7 @@ def assign(
             to_value=assignee.get_username() if assignee else "",
             at=now,
         )
+        notify_assigned(ticket=ticket, actor=actor)
         return ticket
 
 
@@ -702,4 +704,5 @@ def record_customer_message(*, ticket_id: int, body: str) -> Message:
             data={"message": message.pk, "from_customer": True},
             at=now,
         )
+        notify_customer_replied(ticket=ticket, message=message)
         return message

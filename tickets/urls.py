@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.queue, name="desk-queue"),
     path("next/", views.next_ticket, name="desk-next"),
     path("approvals/", views.approvals, name="desk-approvals"),
+    path("profile/", views.profile, name="desk-profile"),
     path("approvals/<int:escalation_id>/<str:verdict>/", views.decide, name="desk-decide"),
     path("tickets/<int:pk>/", views.ticket_page, name="desk-ticket"),
     path("tickets/<int:pk>/transition/", views.transition, name="desk-transition"),

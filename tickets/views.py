@@ -7,13 +7,14 @@ services come back next to the fields they concern; what the agent typed is kept
 from datetime import datetime, time
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -27,6 +28,7 @@ from .forms import (
     ContactForm,
     DecisionForm,
     EscalateForm,
+    ProfileForm,
     QueueFilterForm,
     ReplyForm,
     TransitionForm,
@@ -433,6 +435,54 @@ def decide(request, escalation_id: int, verdict: str):
             },
         )
     return HttpResponseRedirect(request.POST.get("next") or reverse("desk-approvals"))
+
+
+@staff_required
+def profile(request):
+    """The staff member's own settings. Saving applies the language at once (the language
+    cookie, as Django's set_language does) and the time zone from the next page on."""
+    from .approvals import compensation_limit, money
+    from .notifications import save_staff_profile
+
+    current = getattr(request.user, "staff_profile", None)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, initial=ProfileForm.initial_for(current))
+        if form.is_valid():
+            language = form.cleaned_data["language"]
+            save_staff_profile(
+                user=request.user,
+                language=language,
+                time_zone=form.cleaned_data["time_zone"],
+                muted=form.muted(),
+            )
+            translation.activate(language)
+            messages.success(request, _("Your profile is saved."))
+            response = HttpResponseRedirect(reverse("desk-profile"))
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            )
+            return response
+        status = 400
+    else:
+        form = ProfileForm(initial=ProfileForm.initial_for(current))
+        status = 200
+    limit = compensation_limit(request.user)
+    return render(
+        request,
+        "tickets/profile.html",
+        {
+            "form": form,
+            "compensation_limit": money(limit) if limit is not None else None,
+        },
+        status=status,
+    )
 
 
 def role_context(request) -> dict:

@@ -28,3 +28,11 @@ app.conf.beat_schedule = {
         "schedule": 60,
     },
 }
+
+# Email intake: new complaints and customer replies from the complaints mailbox, every
+# MAIL_FETCH_SECONDS (default a minute). Only scheduled when a mailbox is configured.
+if os.environ.get("MAIL_IMAP_HOST"):
+    app.conf.beat_schedule["fetch-mail"] = {
+        "task": "tickets.tasks.fetch_mail",
+        "schedule": float(os.environ.get("MAIL_FETCH_SECONDS") or "60"),
+    }

@@ -265,3 +265,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Email intake (tickets.mail_intake): complaints and replies read from an IMAP mailbox by
+# `manage.py fetch_mail` and, when MAIL_IMAP_HOST is set, a beat entry in config/celery.py.
+MAIL_IMAP_HOST = env("MAIL_IMAP_HOST")
+MAIL_IMAP_PORT = int(env("MAIL_IMAP_PORT", "993"))
+MAIL_IMAP_USER = env("MAIL_IMAP_USER")
+MAIL_IMAP_PASSWORD = env("MAIL_IMAP_PASSWORD")
+MAIL_IMAP_FOLDER = env("MAIL_IMAP_FOLDER", "INBOX")
+MAIL_IMAP_SSL = env_bool("MAIL_IMAP_SSL", default=True)
+# A larger message is not processed: its first bytes are kept, the message stays in the mailbox.
+MAIL_MAX_MESSAGE_BYTES = int(env("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))

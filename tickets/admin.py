@@ -8,7 +8,15 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from .models import CannedReply, Escalation, Message, StaffProfile, Ticket, TicketEvent
+from .models import (
+    CannedReply,
+    Escalation,
+    InboundEmail,
+    Message,
+    StaffProfile,
+    Ticket,
+    TicketEvent,
+)
 from .roles import is_staff_member
 
 
@@ -101,6 +109,19 @@ class EscalationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "ticket", "kind", "level", "state", "requested_by", "decided_by")
     list_filter = ("state", "kind", "level")
     list_select_related = ("ticket__complaint", "requested_by", "decided_by")
+
+
+@admin.register(InboundEmail)
+class InboundEmailAdmin(ReadOnlyAdmin):
+    """What the mailbox brought and what became of it; a failed message shows its error.
+    The raw bytes stay out of the page (they can be megabytes)."""
+
+    list_display = ("received_at", "sender", "subject", "status", "ticket")
+    list_filter = ("status",)
+    search_fields = ("sender", "subject", "message_id")
+    exclude = ("raw",)
+    list_select_related = ("ticket__complaint",)
+    show_full_result_count = False
 
 
 class StaffProfileInline(admin.StackedInline):

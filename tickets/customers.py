@@ -148,21 +148,26 @@ def submit_web_complaint(
     with transaction.atomic():
         result = submit_complaint(data=data)
         _store_evidence(result.ticket, evidence)
-        _email(
-            result.ticket,
-            NotificationKind.ACKNOWLEDGEMENT,
-            "acknowledgement",
-            {"tracking_url": site_url(f"/track/{result.tracking_token}/")},
-            dedupe_key=f"ack:{result.ticket.pk}",
-        )
+        acknowledge(result)
     return result
+
+
+def acknowledge(result: IntakeResult) -> None:
+    """Queue the acknowledgement (reference, the promised first-reply time, the private
+    tracking link) in the caller's transaction. Its subject carries the reference, so the
+    customer's answer by email comes back to this ticket."""
+    _email(
+        result.ticket,
+        NotificationKind.ACKNOWLEDGEMENT,
+        "acknowledgement",
+        {"tracking_url": site_url(f"/track/{result.tracking_token}/")},
+        dedupe_key=f"ack:{result.ticket.pk}",
+    )
 
 
 def customer_reply(*, ticket: Ticket, body: str, evidence: Sequence[UploadedFile] = ()) -> None:
     """The customer writes on the status page: a message (which starts the next-reply clock
     and ends any wait on them) and any evidence, together."""
-    if ticket.state == State.CLOSED:
-        raise ValidationError({"body": _("This complaint is closed; please file a new one.")})
     with transaction.atomic():
         services.record_customer_message(ticket_id=ticket.pk, body=body)
         _store_evidence(ticket, evidence)

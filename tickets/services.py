@@ -684,6 +684,8 @@ def record_customer_message(*, ticket_id: int, body: str) -> Message:
         raise ValidationError(errors)
     with transaction.atomic():
         ticket = _lock(ticket_id)
+        if ticket.state == State.CLOSED:
+            raise ValidationError({"body": _("This complaint is closed; please file a new one.")})
         now = timezone.now()
         message = Message.objects.create(
             ticket=ticket,

@@ -88,3 +88,33 @@ def flush_notifications(limit: int = 500) -> int:
         except OSError:
             continue
     return sent
+
+
+# Leaves room inside the soft time limit to finish the message in hand; the rest of the
+# mailbox waits, unseen, for the next run.
+FETCH_MAIL_BUDGET_SECONDS = 150
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def fetch_mail(limit: int = 100) -> dict[str, int]:
+    """Read the complaints mailbox once (tickets.mailbox.fetch_mail); safe to run twice
+    and concurrently: each message is stored once (unique mailbox_key) and processed once
+    (row lock). Without MAIL_IMAP_HOST it does nothing. A mailbox that cannot be reached
+    (network: OSError) is logged and left to the next run, a minute later; a refused login
+    or a missing folder fails the task, loudly, since waiting will not fix it."""
+    import logging
+
+    from django.conf import settings
+
+    from .mailbox import fetch_mail as read_mailbox
+
+    if not settings.MAIL_IMAP_HOST:
+        return {}
+    try:
+        report = read_mailbox(limit=limit, time_budget=FETCH_MAIL_BUDGET_SECONDS)
+    except OSError:
+        logging.getLogger(__name__).warning(
+            "Email intake: the mailbox could not be read", exc_info=True
+        )
+        return {}
+    return report.as_dict()

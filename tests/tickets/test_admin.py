@@ -41,3 +41,29 @@ def test_staff_without_a_role_sees_no_tickets(db):
     client = Client()
     client.force_login(clerk)
     assert client.get("/admin/tickets/ticket/").status_code == 403
+
+
+def test_the_admin_shows_inbound_mail_without_its_raw_bytes_and_changes_none(db):
+    from tickets.models import InboundEmail
+
+    inbound = InboundEmail.objects.create(
+        mailbox_key="imap:INBOX:1:1",
+        raw=b"Subject: secret-raw-marker\r\n\r\nbody",
+        size=40,
+        sender="wang@example.com",
+        subject="杯子漏水",
+        status=InboundEmail.Status.FAILED,
+        error="no text part",
+    )
+    client = Client()
+    client.force_login(make_user("agent-mail", "agents", is_staff=True))
+    listing = client.get("/admin/tickets/inboundemail/?status=failed")
+    assert listing.status_code == 200 and "杯子漏水" in listing.content.decode()
+    page = client.get(f"/admin/tickets/inboundemail/{inbound.pk}/change/")
+    assert page.status_code == 200
+    assert "no text part" in page.content.decode()
+    assert "secret-raw-marker" not in page.content.decode()
+    change = client.post(f"/admin/tickets/inboundemail/{inbound.pk}/change/", {"status": "reply"})
+    assert change.status_code == 403
+    inbound.refresh_from_db()
+    assert inbound.status == InboundEmail.Status.FAILED

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from sla.services import sweep
@@ -363,3 +364,12 @@ def test_the_profile_page_query_count_is_bounded(agent, django_assert_max_num_qu
     # session, user, profile (time zone), roles, compensation limit
     with django_assert_max_num_queries(6):
         assert client.get("/desk/profile/").status_code == 200
+
+
+def test_a_message_on_a_closed_ticket_is_refused_whatever_the_channel(agent):
+    ticket = advance(make_ticket(), "closed", agent)
+    with pytest.raises(ValidationError) as refused:
+        services.record_customer_message(ticket_id=ticket.pk, body="还是坏的")
+    assert "closed" in str(refused.value.message_dict["body"])
+    assert not ticket.messages.filter(from_customer=True).exists()
+    assert mails_to(agent) == []

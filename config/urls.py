@@ -15,6 +15,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/tickets/<int:pk>/sla/", TicketSlaView.as_view(), name="api-ticket-sla"),
+    path("api/reports/", include("reports.api_urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -141,7 +141,9 @@ class Complaint(models.Model):
     product_name = models.CharField(_("product"), max_length=200, blank=True)
     product_category = models.CharField(_("product category"), max_length=120, blank=True)
     carrier = models.CharField(_("carrier"), max_length=120, blank=True)
-    tracking_number = models.CharField(_("tracking number"), max_length=64, blank=True)
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=64, blank=True, db_index=True
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what happened"))
     desired_outcomes = models.JSONField(_("desired outcomes"), default=list, blank=True)

@@ -141,10 +141,12 @@ class Ticket(models.Model):
             models.Index(fields=["category", "-received_at"], name="ticket_category_idx"),
             models.Index(fields=["severity", "-received_at"], name="ticket_severity_idx"),
             models.Index(fields=["channel", "-received_at"], name="ticket_channel_idx"),
+            # Queues sort by deadline; only open tickets have one (sla.clocks.sync_ticket),
+            # and every queue, "all" included, asks for `next_due_at IS NOT NULL`.
             models.Index(
                 fields=["next_due_at", "id"],
-                condition=~models.Q(state="closed"),
-                name="ticket_open_next_due_idx",
+                condition=models.Q(next_due_at__isnull=False),
+                name="ticket_next_due_idx",
             ),
         ]
         constraints = [

@@ -152,12 +152,12 @@ def test_nul_characters_are_refused_not_a_500(api):
 
 
 @pytest.fixture
-def intake_limit_of_two(monkeypatch):
-    from tickets.api.views import IntakeThrottle
-
-    monkeypatch.setattr(
-        IntakeThrottle, "THROTTLE_RATES", {**IntakeThrottle.THROTTLE_RATES, "intake": "2/hour"}
-    )
+def intake_limit_of_two(settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "intake": "2/hour"},
+    }
 
 
 def test_anonymous_intake_is_rate_limited(api, intake_limit_of_two):
@@ -257,6 +257,27 @@ def test_list_filters(agent, other_agent):
     assert ids(f"q={theirs.complaint.customer.phone}") == {theirs.pk}
     assert ids("q=裂痕") == {mine.pk, theirs.pk, unassigned.pk}
     assert ids("state=intake&channel=phone") == set()
+
+
+def test_search_finds_identifiers_exactly_and_words_in_the_text(agent):
+    parcel = make_ticket(tracking_number="SF1234567890", title="快递丢件")
+    model = make_ticket(title="X200 耳机左耳无声", description="型号 X200，开箱即坏")
+    # The tracking number also appears in another complaint's text: an identifier is
+    # matched exactly, so only the complaint that carries it is found.
+    mention = make_ticket(description="和 SF1234567890 那单一样的问题")
+    client = client_for(agent)
+
+    def ids(query):
+        response = client.get("/api/tickets/", {"q": query})
+        assert response.status_code == 200, response.json()
+        return {row["id"] for row in response.json()["results"]}
+
+    assert ids("SF1234567890") == {parcel.pk}
+    assert ids("  sf1234567890 ") == {parcel.pk}  # typed in lower case
+    # Shaped like an identifier but nobody's: looked for in the text instead.
+    assert ids("X200") == {model.pk}
+    assert ids("开箱即坏") == {model.pk}
+    assert ids("那单") == {mention.pk}
 
 
 def test_list_filters_by_category_including_sub_categories(agent):

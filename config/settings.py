@@ -276,3 +276,47 @@ MAIL_IMAP_FOLDER = env("MAIL_IMAP_FOLDER", "INBOX")
 MAIL_IMAP_SSL = env_bool("MAIL_IMAP_SSL", default=True)
 # A larger message is not processed: its first bytes are kept, the message stays in the mailbox.
 MAIL_MAX_MESSAGE_BYTES = int(env("MAIL_MAX_MESSAGE_BYTES", str(25 * 1024 * 1024)))
+
+# --- Security (issue 8; docs/reliability.md lists every limit and why) -----------------
+# Rate limits, counted in the cache (tickets.ratelimit): per client address unless said.
+RATE_LIMITS = {
+    # POSTs to the login page and the admin's login (API tokens: REST_FRAMEWORK "token").
+    "login": env("LOGIN_RATE", "20/minute"),
+    # Every request to a tracking or survey page (/track/<token>/…, /survey/<token>/).
+    "portal_token": env("PORTAL_TOKEN_RATE", "60/minute"),
+    # Complaints from the public form, per address, per email and per phone.
+    "portal_intake": env("PORTAL_INTAKE_RATE", "5/hour"),
+}
+# View name: (RATE_LIMITS scope, methods counted); checked by tickets.ratelimit's middleware.
+RATE_LIMITED_VIEWS = {
+    "login": ("login", {"POST"}),
+    "admin:login": ("login", {"POST"}),
+    "portal-track": ("portal_token", {"GET", "HEAD", "POST"}),
+    "portal-track-reply": ("portal_token", {"GET", "HEAD", "POST"}),
+    "portal-track-decide": ("portal_token", {"GET", "HEAD", "POST"}),
+    "portal-track-evidence": ("portal_token", {"GET", "HEAD"}),
+    "portal-survey": ("portal_token", {"GET", "HEAD", "POST"}),
+}
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "tickets.ratelimit.RateLimitMiddleware",
+)
+# After this many wrong passwords for one username from one address, that pair is locked
+# for LOGIN_LOCKOUT_SECONDS (tickets.lockout), on the login page, the admin and the API.
+LOGIN_LOCKOUT_FAILURES = int(env("LOGIN_LOCKOUT_FAILURES", "5"))
+LOGIN_LOCKOUT_SECONDS = int(env("LOGIN_LOCKOUT_SECONDS", "900"))
+AUTHENTICATION_BACKENDS = ["tickets.lockout.LockoutModelBackend"]
+
+# Content-Security-Policy on every response (config/security.py), in every environment so
+# the browser tests prove the pages work under it: no inline script, no inline style, no
+# plugins, no framing. CONTENT_SECURITY_POLICY="" turns it off.
+CONTENT_SECURITY_POLICY = env(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "config.security.ContentSecurityPolicyMiddleware",
+)

@@ -5,12 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sla.api import TicketSlaView
+from tickets.login import LoginView
 
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/desk/"), name="home"),
     path("desk/", include("tickets.urls")),
     path("", include("tickets.portal_urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    # Says clearly when a username is locked out after repeated failures (tickets.lockout).
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from .login import AdminLoginForm
 from .models import (
     CannedReply,
     Escalation,
@@ -152,3 +153,7 @@ class CannedReplyAdmin(admin.ModelAdmin):
     list_filter = ("language", "is_active")
     list_editable = ("position", "is_active")
     search_fields = ("title", "body")
+
+
+# The admin's login says clearly when a username is locked out (tickets.lockout).
+admin.site.login_form = AdminLoginForm

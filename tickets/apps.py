@@ -11,3 +11,9 @@ class TicketsConfig(AppConfig):
         from .services import event_recorded
 
         event_recorded.connect(on_ticket_event, dispatch_uid="tickets.customers")
+
+        from django.contrib.auth.signals import user_login_failed
+
+        from .lockout import on_login_failed
+
+        user_login_failed.connect(on_login_failed, dispatch_uid="tickets.lockout")

@@ -62,6 +62,12 @@ def ticket_for_survey(token: str) -> Ticket | None:
     )
 
 
+def customer_evidence(complaint: Complaint):
+    """The evidence the customer sent (form, status page, email): files staff added may be
+    internal (a carrier's record, a supplier's report) and are never shown to customers."""
+    return complaint.attachments.filter(uploaded_by__isnull=True)
+
+
 def stage_of(ticket: Ticket) -> Stage:
     def when(moment) -> str:
         return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""

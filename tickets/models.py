@@ -316,6 +316,24 @@ class AppendOnlyError(Exception):
     """Raised when code tries to change or delete an audit row."""
 
 
+class TicketEventQuerySet(models.QuerySet):
+    """Bulk `update()` and `delete()` would bypass the row guards below, so they refuse too.
+    The one sanctioned change is `redact()`, used by tickets.privacy to replace personal
+    data a customer wrote when they ask to be forgotten (the who, what and when stay)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError("Ticket events are append-only.")
+
+    def delete(self):
+        raise AppendOnlyError("Ticket events are append-only.")
+
+    def redact(self, **values) -> int:
+        allowed = {"from_value", "to_value", "data"}
+        if not values or set(values) - allowed:
+            raise AppendOnlyError(f"Only {sorted(allowed)} may be redacted.")
+        return super().update(**values)
+
+
 class TicketEvent(models.Model):
     """The audit trail: who did what, when, from what to what. Rows are never changed."""
 
@@ -329,6 +347,8 @@ class TicketEvent(models.Model):
     to_value = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = TicketEventQuerySet.as_manager()
 
     class Meta:
         ordering = ("created_at", "id")

@@ -2,9 +2,8 @@
 (`/track/<token>/`) and the one-time survey (`/survey/<token>/`). No account, no staff
 data: customers see their own complaint, public messages only."""
 
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -13,36 +12,33 @@ from django.views.decorators.http import require_POST
 
 from complaints.services import ComplaintInput
 
-from . import customers
+from . import customers, ratelimit
 from .exceptions import ServiceError
 from .models import State, Visibility
 from .portal_forms import AcceptForm, ComplaintForm, DeclineForm, ReplyForm
 
-# Complaints one address (IP, email or phone) may file an hour.
-LIMIT_PER_HOUR = 5
 RECEIPT = "portal_receipt"
 
 
-def _over_limit(request, form: ComplaintForm) -> bool:
-    """Count this submission against its IP, email and phone; True once one is over."""
-    keys = [f"ip:{request.META.get('REMOTE_ADDR', '')}"]
+def _over_limit(request, form: ComplaintForm) -> int:
+    """Count this submission against its address, email and phone (settings.RATE_LIMITS
+    "portal_intake"); the seconds to wait once one of them is over, else 0."""
+    keys = [f"ip:{ratelimit.client_ip(request)}"]
     for field in ("customer_email", "customer_phone"):
         value = (form.cleaned_data.get(field) or "").strip().lower()
         if value:
             keys.append(f"{field}:{value}")
-    over = False
-    for key in keys:
-        cache_key = f"portal-intake:{key}"
-        cache.add(cache_key, 0, timeout=3600)
-        over |= cache.incr(cache_key) > LIMIT_PER_HOUR
-    return over
+    rate = ratelimit.rate_for("portal_intake")
+    waits = [ratelimit.hit("portal-intake", key, rate) for key in keys]
+    return max((v.retry_after for v in waits if not v.allowed), default=0)
 
 
 def complaint_form(request):
     form = ComplaintForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
-        if form.is_valid() and _over_limit(request, form):
+        wait = _over_limit(request, form) if form.is_valid() else 0
+        if wait:
             form.add_error(
                 None,
                 _(
@@ -51,7 +47,7 @@ def complaint_form(request):
                 ),
             )
             response = render(request, "portal/form.html", {"form": form}, status=429)
-            response["Retry-After"] = "3600"
+            response["Retry-After"] = str(wait)
             return response
         if form.is_valid():
             data = form.cleaned_data
@@ -121,6 +117,7 @@ def _track_context(ticket, token: str, **forms) -> dict:
         "complaint": ticket.complaint,
         "stage": customers.stage_of(ticket),
         "messages": list(public),
+        "evidence": list(customers.customer_evidence(ticket.complaint)),
         "token": token,
         "reply_form": forms.get("reply_form") or ReplyForm(),
         "accept_form": forms.get("accept_form") or AcceptForm(),
@@ -133,6 +130,24 @@ def _track_context(ticket, token: str, **forms) -> dict:
 def track(request, token: str):
     ticket = _ticket_or_404(token)
     return render(request, "portal/track.html", _track_context(ticket, token))
+
+
+def track_evidence(request, token: str, attachment_id: int):
+    """A file the customer sent, back to the holder of the complaint's own link: always a
+    download, never sniffed, sandboxed if opened. Staff files are not served here."""
+    ticket = _ticket_or_404(token)
+    found = customers.customer_evidence(ticket.complaint).filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404(_("There is no such file."))
+    response = FileResponse(
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.original_name,
+        content_type=found.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 @require_POST

@@ -11,11 +11,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from .. import services, workflow
 from ..intake import submit_complaint
+from ..login import TokenSerializer
+from ..ratelimit import LimitThrottle
 from ..roles import is_staff_member
 from ..selectors import ticket_attachment, ticket_detail, ticket_queue
 from .escalations import ApprovalPendingSerializer, approval_pending_response
@@ -39,17 +40,17 @@ from .serializers import (
 
 
 class TokenView(ObtainAuthToken):
-    """`POST {username, password}` → `{token}`; rate-limited per client address."""
+    """`POST {username, password}` → `{token}`; rate-limited per client address and locked
+    per username and address after repeated failures (tickets.lockout)."""
 
     permission_classes = (AllowAny,)
-    throttle_classes = (ScopedRateThrottle,)
+    serializer_class = TokenSerializer
+    throttle_classes = (LimitThrottle,)
     throttle_scope = "token"
 
 
-class IntakeThrottle(ScopedRateThrottle):
+class IntakeThrottle(LimitThrottle):
     """Limits anonymous submissions per address; staff and integrations are not limited."""
-
-    scope_attr = "throttle_scope"
 
     def allow_request(self, request, view) -> bool:
         if is_staff_member(request.user):

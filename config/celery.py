@@ -36,3 +36,17 @@ if os.environ.get("MAIL_IMAP_HOST"):
         "task": "tickets.tasks.fetch_mail",
         "schedule": float(os.environ.get("MAIL_FETCH_SECONDS") or "60"),
     }
+
+# Reports: the weekly digest (key figures, spikes, breaches, open actions, CSV attached) to
+# the managers, Monday 08:00 local time (CELERY_TIMEZONE) unless REPORTS_DIGEST_DAY_OF_WEEK,
+# REPORTS_DIGEST_HOUR and REPORTS_DIGEST_MINUTE say otherwise.
+from celery.schedules import crontab  # noqa: E402
+
+app.conf.beat_schedule["reports-weekly-digest"] = {
+    "task": "reports.tasks.send_weekly_digest",
+    "schedule": crontab(
+        day_of_week=os.environ.get("REPORTS_DIGEST_DAY_OF_WEEK") or "mon",
+        hour=os.environ.get("REPORTS_DIGEST_HOUR") or "8",
+        minute=os.environ.get("REPORTS_DIGEST_MINUTE") or "0",
+    ),
+}

@@ -320,3 +320,13 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "config.security.ContentSecurityPolicyMiddleware",
 )
+
+# Reports (reports app): the weekly digest goes to every active manager with an email, plus
+# REPORTS_DIGEST_TO; its beat entry (config/celery.py) runs REPORTS_DIGEST_DAY_OF_WEEK at
+# REPORTS_DIGEST_HOUR:REPORTS_DIGEST_MINUTE local time (default Monday 08:00).
+REPORTS_DIGEST_DAY_OF_WEEK = env("REPORTS_DIGEST_DAY_OF_WEEK", "mon")
+REPORTS_DIGEST_HOUR = int(env("REPORTS_DIGEST_HOUR", "8"))
+REPORTS_DIGEST_MINUTE = int(env("REPORTS_DIGEST_MINUTE", "0"))
+REPORTS_DIGEST_TO = env_list("REPORTS_DIGEST_TO", "")
+# The header's Reports link, for supervisors and managers.
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("reports.context.reports_nav")

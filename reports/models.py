@@ -199,3 +199,12 @@ class ActionChange(models.Model):
 
     class Meta:
         ordering = ("created_at", "id")
+
+
+class DigestLog(models.Model):
+    """A weekly digest that went out: the beat task sends each week's digest once, however
+    often it runs (a restarted beat, two workers); the command can send it again."""
+
+    week = models.CharField(max_length=8, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveIntegerField(default=0)

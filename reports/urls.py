@@ -1,1 +1,16 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("weekly/", views.weekly, name="reports-weekly"),
+    path(
+        "weekly/export/<slug:name>.<str:fmt>",
+        views.export_table,
+        name="reports-export",
+    ),
+    path("tickets.csv", views.tickets_csv, name="reports-tickets-csv"),
+    path("postmortems/", views.post_mortems, name="reports-postmortems"),
+    path("postmortems/<int:pk>/", views.post_mortem, name="reports-postmortem"),
+    path("actions/<int:pk>/status/", views.action_status, name="reports-action-status"),
+]

@@ -413,3 +413,74 @@ ADMIN_PAGES: dict[str, Case] = {
     ),
     "admin/(?P<url>.*)$": Case("GET", fixed("/admin/no-such-page/"), E("login*3 404*5")),
 }
+
+
+# Reports (issue 6): supervisors, managers and superusers read; managers and superusers
+# record post-mortems and improvement actions. The post-mortem and its action are made on
+# first use, inside the rolled-back transaction of each call.
+REPORT_READ = E("login*3 403 403 200 200 200")
+API_REPORT_READ = E("403*5 200*3")
+
+
+def _post_mortem(w):
+    from datetime import date
+
+    from django.contrib.auth.models import User
+
+    from complaints.models import Category
+    from reports.models import PostMortem
+
+    return PostMortem.objects.filter(title="MATRIX-PM").first() or PostMortem.objects.create(
+        title="MATRIX-PM",
+        subject="category",
+        category=Category.objects.get(slug="defective"),
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 8),
+        created_by=User.objects.get(username="manager1"),
+    )
+
+
+def _action(w):
+    from datetime import date
+
+    pm = _post_mortem(w)
+    return pm.actions.first() or pm.actions.create(
+        subject=pm.subject,
+        category=pm.category,
+        what="MATRIX-ACTION",
+        owner=pm.created_by,
+        due_date=date(2026, 12, 1),
+        created_by=pm.created_by,
+    )
+
+
+PAGES.update(
+    {
+        "reports-weekly": Case("GET", fixed("/reports/weekly/?week=2026-W45"), REPORT_READ),
+        "reports-export": Case(
+            "GET", fixed("/reports/weekly/export/categories.csv?week=2026-W45"), REPORT_READ
+        ),
+        "reports-tickets-csv": Case("GET", fixed("/reports/tickets.csv"), REPORT_READ),
+        "reports-postmortems": Case("GET", fixed("/reports/postmortems/"), REPORT_READ),
+        "reports-postmortem": Case(
+            "GET", lambda w, role: f"/reports/postmortems/{_post_mortem(w).pk}/", REPORT_READ
+        ),
+        "reports-action-status": Case(
+            "POST",
+            lambda w, role: f"/reports/actions/{_action(w).pk}/status/",
+            E("login*3 403 403 403 302 302"),
+            lambda w: {"status": "done"},
+            probe=lambda w: _action(w).status,
+        ),
+    }
+)
+API.update(
+    {
+        "GET /api/reports/weekly/": Case(
+            "GET", fixed("/api/reports/weekly/?week=2026-W45"), API_REPORT_READ
+        ),
+        "GET /api/reports/categories/": Case(
+            "GET", fixed("/api/reports/categories/?from=2026-11-01&to=2026-11-30"), API_REPORT_READ
+        ),
+    }
+)

@@ -3,12 +3,28 @@
 import os
 
 from celery import Celery
+from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 app = Celery("complaints")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Queues, so a flood of one kind of work never delays another: the SLA sweep must run every
+# minute even while a big report or a backlog of emails is being worked through. Every
+# worker started without -Q consumes all of them (make run, the compose worker); at scale,
+# workers are started per queue (`-Q sla`, `-Q reports`...; see docs/deployment.md).
+QUEUES = ("default", "sla", "notifications", "reports")
+app.conf.task_queues = [Queue(name, routing_key=name) for name in QUEUES]
+app.conf.task_default_queue = "default"
+app.conf.task_default_routing_key = "default"
+app.conf.task_routes = {
+    "sla.tasks.*": {"queue": "sla"},
+    "tickets.tasks.send_notification": {"queue": "notifications"},
+    "tickets.tasks.flush_notifications": {"queue": "notifications"},
+    "reports.*": {"queue": "reports"},
+}
 
 # Periodic work: every entry lives here, so one file answers "what runs on a timer?".
 app.conf.beat_schedule = {

@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.logs import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -82,6 +84,10 @@ if IS_PRODUCTION:
     # in development runserver serves them.
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
+# First of all: /healthz and /readyz are answered before the HTTPS redirect, the host check
+# and sessions (config/health.py says why); then every request gets its X-Request-ID.
+MIDDLEWARE[:0] = ["config.health.HealthCheckMiddleware", "config.logs.RequestIdMiddleware"]
+
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
@@ -115,6 +121,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for the other writer (web vs. worker) instead of failing with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# A read replica for reports (config/routers.py): report queries use `.using(reports_db())`.
+# Tests mirror it onto the default test database instead of creating a second one.
+DATABASE_REPORTS_URL = env("DATABASE_REPORTS_URL")
+if DATABASE_REPORTS_URL:
+    DATABASES["reports"] = dj_database_url.parse(
+        DATABASE_REPORTS_URL,
+        conn_max_age=int(env("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.routers.ReportsRouter"]
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -259,12 +277,48 @@ if IS_PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-}
+# Production refuses what `check --deploy` would only warn about, so a mistake stops the
+# start instead of scrolling past in a log: a weak key, DEBUG, no host names.
+# SECRET_KEY_FALLBACKS lets a key be rotated without logging everybody out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
+if IS_PRODUCTION:
+    from django.core.checks.security.base import (
+        SECRET_KEY_INSECURE_PREFIX,
+        SECRET_KEY_MIN_LENGTH,
+        SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+    )
+
+    for _key in [SECRET_KEY, *SECRET_KEY_FALLBACKS]:
+        if (
+            len(_key) < SECRET_KEY_MIN_LENGTH
+            or len(set(_key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+            or _key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        ):
+            raise ImproperlyConfigured(
+                f"SECRET_KEY (and each of SECRET_KEY_FALLBACKS) must be at least "
+                f"{SECRET_KEY_MIN_LENGTH} random characters in production, e.g. "
+                '`python -c "import secrets; print(secrets.token_urlsafe(50))"`.'
+            )
+    if DEBUG:
+        raise ImproperlyConfigured("DEBUG must be off in production.")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("ALLOWED_HOSTS must name the site's host(s) in production.")
+
+# Sessions live in the database by default, so any web process can serve any request (the
+# web tier is stateless). `django.contrib.sessions.backends.cached_db` with REDIS_URL saves
+# a query per request; a cache-only engine would lose every login when Redis restarts.
+SESSION_ENGINE = env("SESSION_ENGINE", "django.contrib.sessions.backends.db")
+if IS_PRODUCTION and "cache" in SESSION_ENGINE and not REDIS_URL:
+    raise ImproperlyConfigured(
+        "A cache-backed SESSION_ENGINE needs REDIS_URL in production: a per-process cache "
+        "would log users out whenever a request lands on another web process."
+    )
+
+# LOG_FORMAT=json: one JSON object per line, with the request id (config/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", "text")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env("LOG_LEVEL", "INFO"))
+# Celery workers log through the same handlers instead of installing their own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"
 
 # Email intake (tickets.mail_intake): complaints and replies read from an IMAP mailbox by
 # `manage.py fetch_mail` and, when MAIL_IMAP_HOST is set, a beat entry in config/celery.py.

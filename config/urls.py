@@ -4,6 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.health import healthz, readyz
 from sla.api import TicketSlaView
 from tickets.login import LoginView
 
@@ -22,4 +23,7 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Normally answered by config.health.HealthCheckMiddleware before any other middleware.
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+WORKER_QUEUES = "default,sla,notifications,reports"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  (demo users only, printed on start)
 
 
@@ -41,6 +42,9 @@ def main() -> int:
             "config",
             "worker",
             "--beat",
+            # Every queue of config/celery.py's QUEUES: one worker does all the work here.
+            "--queues",
+            WORKER_QUEUES,
             "--pool",
             "solo",
             "--loglevel",
@@ -56,7 +60,8 @@ def main() -> int:
         f"  API docs:        http://{args.host}:{args.port}/api/docs/\n"
         f"  Admin:           http://{args.host}:{args.port}/admin/\n"
         f"  Demo logins:     agent1, agent2, supervisor1, manager1 / {DEMO_PASSWORD}\n"
-        "  SLA worker:      Celery worker + beat on the embedded broker (var/broker)\n"
+        "  Worker:          Celery worker + beat on the embedded broker (var/broker),"
+        f" queues {WORKER_QUEUES}\n"
         "  Stop with Ctrl-C.\n",
         flush=True,
     )

@@ -3,6 +3,8 @@
 inline event handlers, so injected markup cannot run even if escaping ever failed.
 
 A view may set its own, stricter policy (evidence downloads send `sandbox`); it is kept.
+`CONTENT_SECURITY_POLICY_BY_PATH` gives a path prefix its own policy: Swagger UI at
+/api/docs/ sets inline styles from its bundle, so it may use inline *style* (never script).
 """
 
 from django.conf import settings
@@ -15,6 +17,9 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         policy = settings.CONTENT_SECURITY_POLICY
+        for prefix, own in settings.CONTENT_SECURITY_POLICY_BY_PATH.items():
+            if request.path.startswith(prefix):
+                policy = own
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response

@@ -370,6 +370,11 @@ CONTENT_SECURITY_POLICY = env(
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'",
 )
+CONTENT_SECURITY_POLICY_BY_PATH = {
+    "/api/docs/": CONTENT_SECURITY_POLICY.replace(
+        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    ),
+}
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "config.security.ContentSecurityPolicyMiddleware",

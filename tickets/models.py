@@ -310,6 +310,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_RETARGETED = "sla_retargeted", _("SLA policy changed")
+    CUSTOMER_ANONYMISED = "customer_anonymised", _("Customer's personal data anonymised")
 
 
 class AppendOnlyError(Exception):

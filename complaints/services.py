@@ -8,7 +8,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -52,6 +52,10 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# Older dates are typing mistakes (0001-01-01, 1899); references carry a four-digit year.
+EARLIEST_RECEIVED_AT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
 def validate_complaint_input(data: ComplaintInput) -> None:
     """Raise one ValidationError naming every field that is wrong."""
     errors: dict[str, str] = {}
@@ -70,6 +74,10 @@ def validate_complaint_input(data: ComplaintInput) -> None:
         errors["desired_outcomes"] = _("Unknown desired outcomes: %s") % ", ".join(unknown)
     if data.received_at is not None and data.received_at > timezone.now():
         errors["received_at"] = _("The time a complaint was received cannot be in the future.")
+    elif data.received_at is not None and data.received_at < EARLIEST_RECEIVED_AT:
+        errors["received_at"] = _(
+            "The time a complaint was received cannot be before 2000; check the date."
+        )
     if errors:
         raise ValidationError(errors)
 

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 import filetype
+from PIL import Image
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -52,4 +53,28 @@ def check_evidence_file(upload: UploadedFile) -> SniffedFile:
             _("“%(name)s” is %(size).1f MB; the limit for this kind of file is %(limit).0f MB.")
             % {"name": name, "size": upload.size / 1_048_576, "limit": limit / 1_048_576}
         )
+    if kind.mime in DECODED_IMAGES:
+        _check_image(upload, name)
     return SniffedFile(content_type=kind.mime, extension=ALLOWED_TYPES[kind.mime])
+
+
+# Photos staff preview in the desk are decoded here first: a file with a photo's first bytes
+# and garbage after them, or a decompression bomb, is refused now rather than found later.
+DECODED_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+def _check_image(upload: UploadedFile, name: str) -> None:
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image.verify()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError(
+            _("“%(name)s” has too many pixels to be a photo.") % {"name": name}
+        ) from None
+    except Exception:  # Pillow raises many kinds for a damaged file
+        raise ValidationError(
+            _("“%(name)s” is damaged: it starts like a photo but cannot be read.") % {"name": name}
+        ) from None
+    finally:
+        upload.seek(0)

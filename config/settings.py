@@ -379,6 +379,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "config.security.ContentSecurityPolicyMiddleware",
 )
+# A body nested too deeply for Python's JSON decoder is a 400, not a RecursionError.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
+    "tickets.api.parsers.SafeJSONParser",
+    "rest_framework.parsers.FormParser",
+    "rest_framework.parsers.MultiPartParser",
+]
 
 # Reports (reports app): the weekly digest goes to every active manager with an email, plus
 # REPORTS_DIGEST_TO; its beat entry (config/celery.py) runs REPORTS_DIGEST_DAY_OF_WEEK at

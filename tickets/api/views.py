@@ -8,7 +8,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from ..roles import is_staff_member
 from ..selectors import ticket_attachment, ticket_detail, ticket_queue
 from .escalations import ApprovalPendingSerializer, approval_pending_response
 from .pagination import TicketCursorPagination
+from .parsers import SafeJSONParser
 from .serializers import (
     AssignSerializer,
     AttachmentSerializer,
@@ -228,7 +229,7 @@ class TicketViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         detail=True,
         methods=["post"],
         url_path="contact-attempts",
-        parser_classes=[JSONParser, FormParser],
+        parser_classes=[SafeJSONParser, FormParser],
     )
     def contact_attempts(self, request, pk=None):
         serializer = ContactAttemptCreateSerializer(data=request.data)

@@ -12,6 +12,21 @@ class TicketsConfig(AppConfig):
 
         event_recorded.connect(on_ticket_event, dispatch_uid="tickets.customers")
 
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from complaints.models import Category, Severity
+
+        from .forms import forget_filter_menus
+
+        User = get_user_model()
+        for model in (Category, Severity, User):
+            for signal in (post_save, post_delete):
+                signal.connect(forget_filter_menus, sender=model, dispatch_uid=f"menus.{model}")
+        m2m_changed.connect(
+            forget_filter_menus, sender=User.groups.through, dispatch_uid="menus.groups"
+        )
+
         from django.contrib.auth.signals import user_login_failed
 
         from .lockout import on_login_failed

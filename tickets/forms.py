@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.utils.translation import get_language_info
+from django.core.cache import cache
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Outcome, Responsibility, Severity
@@ -76,21 +77,48 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["state"].choices = [("", _("Any"))] + list(State.choices)
-        self.fields["category"].choices = _choices(
-            Category.objects.filter(is_active=True).select_related("parent")
-        )
-        self.fields["severity"].choices = _choices(Severity.objects.filter(is_active=True))
+        menus = filter_menus()
+        self.fields["category"].choices = [("", ANY), *menus["category"]]
+        self.fields["severity"].choices = [("", ANY), *menus["severity"]]
         self.fields["channel"].choices = [("", _("Any"))] + list(Channel.choices)
         self.fields["sla_state"].choices = [("", _("Any"))] + list(SlaState.choices)
+        self.fields["assignee"].choices = [
+            ("", _("Anybody")),
+            ("none", _("Nobody")),
+            *menus["assignee"],
+        ]
+
+
+MENUS_SECONDS = 60
+MENUS_KEY = "desk:filter-menus:"
+
+
+def filter_menus() -> dict[str, list[tuple[str, str]]]:
+    """The queue's filter menus (categories, severities, the people who work tickets), kept
+    a minute per language: three queries on every queue page for lists that change a few
+    times a year. Saving a category, a severity or a user forgets them at once
+    (tickets.apps connects forget_filter_menus)."""
+    key = MENUS_KEY + (get_language() or settings.LANGUAGE_CODE)
+    menus = cache.get(key)
+    if menus is None:
+        categories = Category.objects.filter(is_active=True).select_related("parent")
         workers = (
             get_user_model()
             .objects.filter(is_active=True, groups__name__in=["agents", "supervisors"])
             .distinct()
             .order_by("username")
         )
-        self.fields["assignee"].choices = [("", _("Anybody")), ("none", _("Nobody"))] + [
-            (str(u.pk), u.get_username()) for u in workers
-        ]
+        menus = {
+            "category": [(c.slug, str(c.name)) for c in categories],
+            "severity": [(s.slug, str(s.name)) for s in Severity.objects.filter(is_active=True)],
+            "assignee": [(str(u.pk), u.get_username()) for u in workers],
+        }
+        cache.set(key, menus, MENUS_SECONDS)
+    return menus
+
+
+def forget_filter_menus(**_kwargs) -> None:
+    cache.delete_many([MENUS_KEY + code for code, _name in settings.LANGUAGES])
 
 
 def _taxonomy_field(model, label):

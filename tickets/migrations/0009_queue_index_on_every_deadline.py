@@ -9,10 +9,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name="ticket",
-            name="ticket_open_next_due_idx",
-        ),
         migrations.AddIndex(
             model_name="ticket",
             index=models.Index(

@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format demo clean
+.PHONY: install run test lint format demo bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ format: install
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+
+## bench: the benchmark suite against PostgreSQL: the queue in process, then pages, writes and
+## intake through gunicorn, the SLA sweep, and a load test (locust); writes bench/results.json
+## and the tables in docs/benchmarks.md. Needs DATABASE_URL pointing at a database filled by
+## `manage.py generate_complaints` (see docs/benchmarks.md). BENCH_ARGS="all --repeat 10" etc.
+BENCH_ARGS ?= all
+bench: install
+	@case "$(DATABASE_URL)" in postgres://*|postgresql://*) ;; *) \
+		echo "make bench needs DATABASE_URL=postgres://… of a database filled by"; \
+		echo "manage.py generate_complaints (see docs/benchmarks.md)."; exit 2;; esac
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -1,0 +1,121 @@
+"""A realistic mix for `python -m bench load` (locust): agents working their queues all day,
+complaints arriving through an integration, customers checking their status page, and
+supervisors looking at approvals. bench/load.py starts locust with the credentials in the
+environment (BENCH_AGENT_SESSIONS, BENCH_AGENT_TOKENS, BENCH_INTAKE_TOKEN,
+BENCH_SUPERVISOR_SESSION); run it through that, not by hand."""
+
+import os
+import random
+import re
+import uuid
+
+from locust import HttpUser, between, task
+
+TICKET_LINK = re.compile(r'href="/desk/tickets/(\d+)/"')
+
+
+def _pick(name: str) -> str:
+    return random.choice(os.environ[name].split(","))
+
+
+class Agent(HttpUser):
+    """Opens the queue, opens a ticket, now and then writes an internal note."""
+
+    weight = 6
+    wait_time = between(1, 3)
+
+    def on_start(self):
+        self.client.cookies.set("sessionid", _pick("BENCH_AGENT_SESSIONS"))
+        self.token = _pick("BENCH_AGENT_TOKENS")
+        self.tickets: list[str] = []
+
+    @task(4)
+    def queue(self):
+        page = self.client.get("/desk/?queue=mine", name="/desk/?queue=mine")
+        self.tickets = TICKET_LINK.findall(page.text)[:25] or self.tickets
+
+    @task(1)
+    def queue_all(self):
+        self.client.get("/desk/?queue=all", name="/desk/?queue=all")
+
+    @task(4)
+    def ticket(self):
+        if self.tickets:
+            self.client.get(
+                f"/desk/tickets/{random.choice(self.tickets)}/", name="/desk/tickets/[id]/"
+            )
+
+    @task(1)
+    def api_queue(self):
+        self.client.get(
+            "/api/tickets/?assignee=me",
+            name="/api/tickets/?assignee=me",
+            headers={"Authorization": f"Token {self.token}"},
+        )
+
+    @task(1)
+    def search(self):
+        word = random.choice(["退款", "破损", "refund", "damaged", "物流"])
+        self.client.get(f"/desk/?queue=all&q={word}", name="/desk/?q=[word]")
+
+    @task(1)
+    def note(self):
+        if self.tickets:
+            self.client.post(
+                f"/api/tickets/{random.choice(self.tickets)}/messages/",
+                json={"visibility": "internal", "body": "已联系快递核实签收记录。"},
+                headers={"Authorization": f"Token {self.token}"},
+                name="/api/tickets/[id]/messages/ (note)",
+            )
+
+
+class Intake(HttpUser):
+    """A marketplace connector posting complaints, then the customer looking at the status."""
+
+    weight = 3
+    wait_time = between(0.5, 1.5)
+
+    def on_start(self):
+        self.headers = {"Authorization": f"Token {os.environ['BENCH_INTAKE_TOKEN']}"}
+        self.tracking: list[str] = []
+
+    @task(3)
+    def submit(self):
+        run = uuid.uuid4().hex[:10]
+        response = self.client.post(
+            "/api/complaints/",
+            json={
+                "customer_name": "压测客户",
+                "customer_email": f"load-{run}@example.com",
+                "channel": "marketplace",
+                "order_number": f"LOAD{run}",
+                "title": f"[load] 商品与描述不符 {run}",
+                "description": "收到的颜色和页面上不一样，尺码也偏小，要求退货退款。",
+                "desired_outcomes": ["return", "refund"],
+            },
+            headers=self.headers,
+            name="/api/complaints/",
+        )
+        if response.status_code == 201:
+            self.tracking.append(response.json()["tracking_token"])
+
+    @task(1)
+    def status_page(self):
+        if self.tracking:
+            self.client.get(f"/track/{random.choice(self.tracking)}/", name="/track/[token]/")
+
+
+class Supervisor(HttpUser):
+    weight = 1
+    wait_time = between(2, 5)
+
+    def on_start(self):
+        self.client.cookies.set("sessionid", os.environ["BENCH_SUPERVISOR_SESSION"])
+
+    @task
+    def approvals(self):
+        self.client.get("/desk/approvals/", name="/desk/approvals/")
+
+    @task
+    def breached(self):
+        self.client.get("/desk/?queue=breached", name="/desk/?queue=breached")

@@ -16,7 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs first (3)")
     parser.add_argument("--intake", type=int, default=3000, help="complaints posted (3000)")
     parser.add_argument(
-        "--sweep-sizes", default="1000,10000,100000", help="clocks due per sweep run"
+        "--sweep-sizes",
+        default="1000",
+        help="clocks due per sweep run, e.g. 1000,10000,100000 (1000)",
     )
     parser.add_argument("--load-seconds", type=int, default=60, help="load test length (60)")
     parser.add_argument("--load-users", type=int, default=24, help="simulated people (24)")

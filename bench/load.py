@@ -20,7 +20,7 @@ from complaints.models import Complaint
 from . import server
 from .queue import _agent_with_a_twentieth
 
-MIX = "agents 6 : intake and status pages 3 : supervisors 1"
+MIX = "agents in the browser 5 : on the API 2 : intake and status pages 3 : supervisors 1"
 
 
 def _session_key(user) -> str:

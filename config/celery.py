@@ -41,7 +41,7 @@ app.conf.beat_schedule = {
     # Staff emails whose own task was lost (broker down, worker killed) go out from here.
     "flush-notifications": {
         "task": "tickets.tasks.flush_notifications",
-        "schedule": 60,
+        "schedule": float(os.environ.get("NOTIFICATION_FLUSH_SECONDS", "60")),
     },
 }
 

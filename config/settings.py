@@ -386,6 +386,37 @@ REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = [
     "rest_framework.parsers.MultiPartParser",
 ]
 
+# --- Faults (issue 8; docs/reliability.md, "Faults") ------------------------------------
+# A database that cannot be reached fails the request within DB_CONNECT_TIMEOUT seconds
+# (answered 503 with Retry-After by config.errors) instead of holding a web worker.
+for _db in DATABASES.values():
+    if _db["ENGINE"] == "django.db.backends.postgresql":
+        _db.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5"))
+        )
+if REDIS_URL:
+    # The cache only counts rate limits: a Redis outage must cost a request a second at
+    # most (the limiters then let it through), never hang it.
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": 1, "socket_timeout": 1}
+    )
+# The broker down never fails or holds up a request: the outbox row is committed first and
+# a publish gives up after about a second (tickets.notifications.send_soon logs it and the
+# flush beat task sends the row later).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Clocks per sweep transaction (sla.services), and how old an unsent outbox row must be
+# before the flush beat task sends it (its own task may still be on the way before that).
+SLA_SWEEP_BATCH = int(env("SLA_SWEEP_BATCH", "500"))
+NOTIFICATION_FLUSH_AFTER_SECONDS = int(env("NOTIFICATION_FLUSH_AFTER_SECONDS", "60"))
+
 # Reports (reports app): the weekly digest goes to every active manager with an email, plus
 # REPORTS_DIGEST_TO; its beat entry (config/celery.py) runs REPORTS_DIGEST_DAY_OF_WEEK at
 # REPORTS_DIGEST_HOUR:REPORTS_DIGEST_MINUTE local time (default Monday 08:00).

@@ -30,3 +30,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+# A database outage is answered 503 with Retry-After, not 500 (config/errors.py).
+handler500 = "config.errors.server_error"

@@ -12,6 +12,7 @@ written to the outbox in the same transaction and sent after commit.
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,9 @@ from tickets.services import open_escalation, record_event
 from . import clocks
 from .models import ClockState, ClockWarning, SlaClock
 
-BATCH = 500
+# Clocks acted on per transaction (settings.SLA_SWEEP_BATCH, default 500): a smaller batch
+# holds its row locks for less time; a worker killed mid-sweep loses at most one batch of
+# work, rolled back whole and redone by the next sweep.
 
 
 @dataclass
@@ -41,13 +44,14 @@ def sweep(now: datetime | None = None) -> SweepResult:
 
 
 def _sweep(now: datetime, column: str, act) -> int:
+    batch_size = settings.SLA_SWEEP_BATCH
     done = 0
     while True:
         with transaction.atomic():
             due = list(
                 SlaClock.objects.filter(state=ClockState.RUNNING, **{f"{column}__lte": now})
                 .order_by(column, "pk")
-                .values_list("pk", "ticket_id")[:BATCH]
+                .values_list("pk", "ticket_id")[:batch_size]
             )
             if not due:
                 return done
@@ -72,7 +76,7 @@ def _sweep(now: datetime, column: str, act) -> int:
             for ticket in {t.pk: t for t in acted}.values():
                 clocks.sync_ticket(ticket)
             done += len(acted)
-        if len(due) < BATCH or not batch:
+        if len(due) < batch_size or not batch:
             # Everything due was handled, or what is left is locked by someone else right
             # now; the next sweep (a minute later) takes it.
             return done

@@ -3,9 +3,17 @@
 `queue_notification` is called inside the transaction of the change that causes it; the
 email goes out after commit, from a Celery task, and a periodic flush catches any row
 whose task was lost. A second call with the same dedupe key does nothing.
+
+The outbox row, not the broker, is the source of truth: handing the row to a worker after
+commit never fails the change that caused it. With the broker down, the publish fails fast
+(bounded retry, short timeouts: the CELERY_* settings), is logged, and this process stops
+trying for PUBLISH_PAUSE_SECONDS; `flush_notifications` sends the row once the broker is back.
 """
 
+import logging
+import time
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
@@ -222,10 +230,34 @@ def _queue(*, dedupe_key: str, **fields) -> Notification | None:
     )
     if not created:
         return None
+    transaction.on_commit(partial(send_soon, notification.pk))
+    return notification
+
+
+log = logging.getLogger(__name__)
+# After a failed publish this process leaves the broker alone for a while, so an outage
+# costs one slow request per process, not one per email.
+PUBLISH_PAUSE_SECONDS = 10.0
+_publish_paused_until = 0.0
+
+
+def send_soon(notification_id: int) -> None:
+    """Hand a committed notification to a worker; never raises. If the broker cannot take
+    it, the row waits for `tickets.tasks.flush_notifications` (a beat task)."""
+    global _publish_paused_until
+    if time.monotonic() < _publish_paused_until:
+        return
     from .tasks import send_notification
 
-    transaction.on_commit(lambda: send_notification.delay(notification.pk))
-    return notification
+    try:
+        send_notification.delay(notification_id)
+    except Exception:  # the broker is down or unreachable: the outbox row is kept
+        _publish_paused_until = time.monotonic() + PUBLISH_PAUSE_SECONDS
+        log.warning(
+            "notification %s left to the outbox flush: the broker is unavailable",
+            notification_id,
+            exc_info=True,
+        )
 
 
 def people_in(*roles: str) -> list[AbstractBaseUser]:

@@ -68,14 +68,17 @@ def send_notification(notification_id: int) -> bool:
     raise failure
 
 
-# A task lost with the broker (or never enqueued because it was down) is found here.
-FLUSH_AFTER = timedelta(minutes=1)
+# A task lost with the broker (or never enqueued because it was down) is found here, once
+# its row is NOTIFICATION_FLUSH_AFTER_SECONDS old (a minute): younger rows still have their
+# own task on the way.
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def flush_notifications(limit: int = 500) -> int:
-    """Send queued notifications whose own task has not run within FLUSH_AFTER."""
-    cutoff = timezone.now() - FLUSH_AFTER
+    """Send queued notifications whose own task has not run within the flush delay."""
+    from django.conf import settings
+
+    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFICATION_FLUSH_AFTER_SECONDS)
     ids = list(
         Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=8)
         .order_by("created_at")

@@ -62,7 +62,7 @@ def workers(worker_env, tmp_path):
 
     yield start
     for worker in started:
-        worker.stop()
+        worker.kill()  # the test is over: nothing left to finish, no need to wait for it
     if started:
         print(started[-1].tail())
 

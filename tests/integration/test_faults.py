@@ -403,3 +403,9 @@ def test_a_sweep_in_the_middle_of_an_agents_change_skips_the_ticket_then_breache
     assert ticket.version == 2 and ticket.assignee == agent and ticket.sla_state == "breached"
     assert ticket.events.filter(kind="sla_breached").count() == 1
     assert ticket.escalations.filter(kind="sla_breach").count() == 1
+    mails = Counter(
+        Notification.objects.filter(ticket=ticket, kind="sla_breach").values_list(
+            "recipient", flat=True
+        )
+    )
+    assert mails == {agent.pk: 1, supervisor.pk: 1}  # the assignee and the supervisor

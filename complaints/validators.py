@@ -3,11 +3,11 @@
 from dataclasses import dataclass
 
 import filetype
-from PIL import Image
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
+from PIL import Image
 
 # What customers send as evidence: photos, short videos, PDFs. Extension follows the
 # sniffed type, so "invoice.pdf.exe" renamed to "photo.jpg" is still refused.

@@ -23,9 +23,7 @@ urlpatterns = [
     path("api/", include("tickets.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script (CSP).
-    path(
-        "api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
-    ),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Normally answered by config.health.HealthCheckMiddleware before any other middleware.
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),

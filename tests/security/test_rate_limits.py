@@ -134,7 +134,7 @@ def lockout_of_three(settings):
     return make_user("agent1", "agents")
 
 
-def login(client, username, password="wrong", ip="10.0.0.1"):
+def login(client, username, password="wrong", ip="10.0.0.1"):  # noqa: S107
     return client.post(
         "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=ip
     )

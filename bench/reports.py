@@ -32,7 +32,11 @@ def _manager():
     if user is None:
         user = User.objects.filter(is_superuser=True, is_active=True).first()
     if user is None:
-        raise SystemExit("No manager or superuser to log in as.")
+        # The generator makes agents and supervisors only: add one manager to log in as.
+        from django.contrib.auth.models import Group
+
+        user, _created = User.objects.get_or_create(username="bench-manager")
+        user.groups.add(Group.objects.get(name="managers"))
     return user
 
 
@@ -154,6 +158,9 @@ def run(args) -> dict:
         if latest is None:
             raise SystemExit("No fact rows: run manage.py rebuild_report_facts first.")
         week = week_of_instant(latest).shift(-1)  # the last complete week of the data
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(_manager())
     rows = []

@@ -4,12 +4,11 @@ previous week, and the spike rule. Labels for taxonomy ids come from one query p
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from complaints.models import Category, Channel, Responsibility, Severity
 
-from .models import TicketFact
+from .models import WeeklyCount
 from .stats import median, pct
 
 # Spike rule (docs/reports.md): this week's count is at least SPIKE_FACTOR times the median
@@ -52,20 +51,23 @@ def unknown_label(dimension: str) -> str:
     return _("Not given")
 
 
-def weekly_counts(dimension: str, first_monday: date, last_monday: date) -> dict[date, dict]:
-    """{monday: {key: count}} of complaints received, for the weeks in [first, last]."""
-    column = DIMENSIONS[dimension]
-    rows = (
-        TicketFact.objects.filter(received_week__gte=first_monday, received_week__lte=last_monday)
-        .order_by()
-        .values_list("received_week", column)
-        .annotate(n=Count("pk"))
-    )
-    weeks: dict[date, dict] = defaultdict(dict)
-    for week, key, n in rows:
-        key = None if key == "" else key
-        weeks[week][key] = weeks[week].get(key, 0) + n
-    return weeks
+ID_DIMENSIONS = frozenset({"top_category", "category", "responsibility", "severity"})
+
+
+def weekly_counts(first_monday: date, last_monday: date) -> dict[str, dict[date, dict]]:
+    """{measure: {monday: {key: count}}} from the weekly counts, for the weeks in
+    [first, last]: `received:<dimension>` keyed by the dimension's value (None: not
+    recorded), `closed` and `<promise>:<outcome>` keyed by "". One query."""
+    rows = WeeklyCount.objects.filter(
+        week__gte=first_monday, week__lte=last_monday, n__gt=0
+    ).values_list("measure", "week", "key", "n")
+    measures: dict[str, dict[date, dict]] = defaultdict(lambda: defaultdict(dict))
+    for measure, week, key, n in rows:
+        if measure.startswith("received:"):
+            dimension = measure.split(":", 1)[1]
+            key = None if key == "" else (int(key) if dimension in ID_DIMENSIONS else key)
+        measures[measure][week][key] = n
+    return measures
 
 
 def breakdown(dimension: str, monday: date, weeks: dict[date, dict], labels: dict) -> list[dict]:

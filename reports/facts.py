@@ -16,8 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from sla.models import ClockKind, ClockState, SlaClock
-from tickets.models import Ticket, TicketEvent
+from tickets.models import EventKind, Ticket, TicketEvent
 
+from . import rollup
 from .models import TicketFact
 
 FACT_FIELDS = [f.attname for f in TicketFact._meta.concrete_fields if f.attname != "ticket_id"]
@@ -99,18 +100,26 @@ def _tickets() -> "Iterable[Ticket]":
     return Ticket.objects.select_related("complaint", "category").order_by()
 
 
-def refresh_fact(ticket_id: int) -> TicketFact:
-    """Bring one ticket's fact row up to date (idempotent: running it twice changes nothing)."""
+def refresh_fact(ticket_id: int) -> None:
+    """Bring one ticket's fact row, and the weekly counts it contributes to, up to date
+    (idempotent: running it twice changes nothing the second time)."""
     ticket = _tickets().get(pk=ticket_id)
     clocks = list(SlaClock.objects.filter(ticket_id=ticket_id))
-    fact, _created = TicketFact.objects.update_or_create(
-        ticket_id=ticket_id, defaults=fact_values(ticket, clocks)
-    )
-    return fact
+    new = fact_values(ticket, clocks)
+    old = TicketFact.objects.filter(pk=ticket_id).values(*FACT_FIELDS).first()
+    if old == new:
+        return
+    if old is None:
+        TicketFact.objects.create(ticket_id=ticket_id, **new)
+    else:
+        TicketFact.objects.filter(pk=ticket_id).update(**new)
+    rollup.apply_delta(old, new)
 
 
 def on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
     refresh_fact(event.ticket_id)
+    if event.kind in (EventKind.ESCALATION_OPENED, EventKind.ESCALATION_DECIDED):
+        rollup.refresh_escalations(event.ticket_id)
 
 
 def _batches(batch_size: int) -> Iterator[list[Ticket]]:
@@ -125,7 +134,8 @@ def _batches(batch_size: int) -> Iterator[list[Ticket]]:
 
 def rebuild_facts(*, batch_size: int = 5000, progress=None) -> int:
     """Recompute every fact row from the tickets and clocks, in batches of `batch_size`
-    tickets, each in its own transaction. Returns the number of rows written."""
+    tickets, each in its own transaction; then the weekly counts and the escalation facts.
+    Returns the number of fact rows written."""
     tz = timezone.get_default_timezone()
     written = 0
     for batch in _batches(batch_size):
@@ -142,4 +152,8 @@ def rebuild_facts(*, batch_size: int = 5000, progress=None) -> int:
         written += len(rows)
         if progress:
             progress(written)
+    with transaction.atomic():
+        rollup.rebuild_weekly_counts()
+    with transaction.atomic():
+        rollup.rebuild_escalation_facts(batch_size)
     return written

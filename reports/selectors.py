@@ -2,11 +2,13 @@
 
 from datetime import date, timedelta
 
-from django.db.models import Count
+from django.db.models import Count, Q, Sum
+
+from complaints.models import Customer
 
 from . import breakdowns, weekly
 from .effects import action_effects
-from .models import TicketFact
+from .models import TicketFact, WeeklyCount
 from .stats import pct
 from .weeks import Week
 
@@ -22,31 +24,26 @@ def weekly_report(week: Week, *, with_effects: bool = True) -> dict:
     labels["top_category"] = labels["category"]
     labels["product_category"] = labels["carrier"] = {}
 
-    # Category, product and carrier counts over the trend (and spike baseline) window.
-    window_start = week.shift(-max(weekly.TREND_WEEKS - 1, breakdowns.SPIKE_BASELINE_WEEKS)).monday
-    weeks = {
-        name: breakdowns.weekly_counts(name, window_start, monday)
-        for name in breakdowns.SPIKE_DIMENSIONS
-    }
-    for name in ("channel", "top_category", "responsibility", "severity"):
-        weeks[name] = breakdowns.weekly_counts(name, previous.monday, monday)
-
+    # One query: every weekly count of the trend and spike-baseline window.
+    window = max(weekly.TREND_WEEKS - 1, breakdowns.SPIKE_BASELINE_WEEKS)
+    counts = breakdowns.weekly_counts(week.shift(-window).monday, monday)
+    received = {name: counts.get(f"received:{name}", {}) for name in breakdowns.DIMENSIONS}
     by = {
-        name: breakdowns.breakdown(name, monday, weeks[name], labels[name])
+        name: breakdowns.breakdown(name, monday, received[name], labels[name])
         for name in breakdowns.DIMENSIONS
     }
-    received = sum(weeks["category"].get(monday, {}).values())
-    received_previous = sum(weeks["category"].get(previous.monday, {}).values())
+    total = sum(received["channel"].get(monday, {}).values())
+    total_previous = sum(received["channel"].get(previous.monday, {}).values())
     report = {
         "week": str(week),
         "week_start": monday,
         "week_end": week.sunday,
         "previous_week": str(previous),
         "next_week": str(week.shift(1)),
-        "total_received": received,
-        "previous_received": received_previous,
-        "received_change_pct": pct(received - received_previous, received_previous),
-        **weekly.headline(week),
+        "total_received": total,
+        "previous_received": total_previous,
+        "received_change_pct": pct(total - total_previous, total_previous),
+        **weekly.headline(week, counts),
         "by_channel": by["channel"],
         "by_top_category": by["top_category"],
         "by_category": by["category"],
@@ -55,7 +52,7 @@ def weekly_report(week: Week, *, with_effects: bool = True) -> dict:
         "by_responsibility": by["responsibility"],
         "by_severity": by["severity"],
     }
-    sla = weekly.sla_section(monday, labels["category"])
+    sla = weekly.sla_section(monday, counts, labels["category"])
     report["sla"] = sla
     report["first_reply_met_pct"] = sla["first_reply"]["met_pct"]
     report["resolution_met_pct"] = sla["resolution"]["met_pct"]
@@ -63,49 +60,72 @@ def weekly_report(week: Week, *, with_effects: bool = True) -> dict:
     report["first_reply_p90_minutes"] = sla["first_reply"]["p90_minutes"]
     report["resolution_p50_minutes"] = sla["resolution"]["p50_minutes"]
     report["resolution_p90_minutes"] = sla["resolution"]["p90_minutes"]
-    report["escalations"] = weekly.escalations_section(week)
+    report["escalations"] = weekly.escalations_section(monday)
     report["compensation"] = weekly.compensation_section(monday, labels["category"])
     satisfaction = weekly.satisfaction_section(monday, labels["category"])
     report["satisfaction"] = satisfaction
     report["csat_avg"] = satisfaction["average"]
     report["top_products"] = weekly.top_products(monday)
     report["repeat_orders"] = weekly.repeats(monday, "order_number")
-    report["repeat_customers"] = weekly.repeats(monday, "customer_id")
-    report["trend"] = weekly.trend(week, weeks["category"])
+    report["repeat_customers"] = _with_customer_names(weekly.repeats(monday, "customer_id"))
+    report["trend"] = weekly.trend(week, counts)
     report["spikes"] = [
         spike
         for name in breakdowns.SPIKE_DIMENSIONS
-        for spike in breakdowns.spikes(name, monday, weeks[name], labels[name])
+        for spike in breakdowns.spikes(name, monday, received[name], labels[name])
     ]
     if with_effects:
         report["action_effects"] = action_effects(week)
     return report
 
 
+def _with_customer_names(rows: list[dict]) -> list[dict]:
+    names = dict(Customer.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
+    return [{**row, "label": names.get(row["key"], row["key"])} for row in rows]
+
+
+def _full_weeks(first: date, last: date) -> tuple[date, date] | None:
+    """The Mondays of the first and last whole weeks inside [first, last], if any."""
+    start = first + timedelta(days=(7 - first.weekday()) % 7)
+    end = last - timedelta(days=(last.weekday() + 1) % 7)  # a Sunday
+    if end < start:
+        return None
+    return start, end - timedelta(days=6)
+
+
 def category_counts(first: date, last: date) -> list[dict]:
-    """Complaints received per category between two local days, both inclusive."""
-    rows = (
+    """Complaints received per category between two local days, both inclusive: whole weeks
+    from the weekly counts, the days at either end from the fact rows."""
+    counts: dict = {}
+    whole = _full_weeks(first, last)
+    if whole is None:
+        edges = Q(received_day__gte=first, received_day__lte=last)
+    else:
+        start, end_monday = whole
+        for key, n in (
+            WeeklyCount.objects.filter(
+                measure="received:category", week__gte=start, week__lte=end_monday
+            )
+            .values_list("key")
+            .annotate(total=Sum("n"))
+        ):
+            category = int(key) if key else None
+            counts[category] = counts.get(category, 0) + n
+        edges = Q(received_day__gte=first, received_day__lt=start) | Q(
+            received_day__gt=end_monday + timedelta(days=6), received_day__lte=last
+        )
+    for key, n in (
         TicketFact.objects.order_by()
-        .filter(received_day__gte=first, received_day__lte=last)
+        .filter(edges)
         .values_list("category_id")
         .annotate(n=Count("pk"))
-    )
+    ):
+        counts[key] = counts.get(key, 0) + n
     labels = breakdowns.labels_for("category")
     result = [
-        {
-            "category": labels.get(key) if key is not None else None,
-            "category_id": key,
-            "count": n,
-        }
-        for key, n in rows
+        {"category": labels.get(key) if key is not None else None, "category_id": key, "count": n}
+        for key, n in counts.items()
+        if n
     ]
     result.sort(key=lambda r: (-r["count"], r["category"] or ""))
     return result
-
-
-def weeks_between(first: Week, last: Week) -> list[Week]:
-    weeks, monday = [], first.monday
-    while monday <= last.monday:
-        weeks.append(Week(*monday.isocalendar()[:2]))
-        monday += timedelta(weeks=1)
-    return weeks

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
 
 # Time-to-reply histogram buckets, in hours: [0, 1), [1, 4), … [72, ∞).
 HISTOGRAM_HOURS = (0, 1, 4, 8, 24, 48, 72)
@@ -30,14 +30,6 @@ class PercentileCont(Aggregate):
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=float(fraction), **extra)
-
-
-class EpochMinutes(Func):
-    """Minutes between two timestamps (end - start), PostgreSQL."""
-
-    template = "EXTRACT(EPOCH FROM (%(expressions)s)) / 60.0"
-    arg_joiner = " - "
-    output_field = FloatField()
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -69,36 +61,26 @@ def percentiles(qs: QuerySet, field: str, fractions: Sequence[float]) -> list[fl
 
 
 def grouped_percentiles(
-    qs: QuerySet, key: str, field: str, fractions: Sequence[float]
+    qs: QuerySet, key: str, wanted: Sequence[tuple[str, float]]
 ) -> dict[object, list[float | None]]:
-    """{group key: [percentiles]} in one query."""
-    qs = qs.filter(**{f"{field}__isnull": False}).order_by()
+    """{group key: [percentile of (column, fraction) for each wanted]} in one query."""
+    qs = qs.order_by()
     if uses_ordered_set_aggregates():
         rows = qs.values(key).annotate(
-            **{f"p{i}": PercentileCont(field, fraction) for i, fraction in enumerate(fractions)}
+            **{f"p{i}": PercentileCont(column, f) for i, (column, f) in enumerate(wanted)}
         )
-        return {row[key]: [row[f"p{i}"] for i in range(len(fractions))] for row in rows}
-    groups: dict[object, list[float]] = defaultdict(list)
-    for group, value in qs.values_list(key, field):
-        groups[group].append(value)
-    return {group: [percentile(v, f) for f in fractions] for group, v in groups.items()}
-
-
-def minutes_between_percentiles(
-    qs: QuerySet, start: str, end: str, fractions: Sequence[float]
-) -> list[float | None]:
-    """Percentiles of (end - start) in minutes, for rows where both are set."""
-    qs = qs.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
-    if uses_ordered_set_aggregates():
-        result = qs.aggregate(
-            **{
-                f"p{i}": PercentileCont(EpochMinutes(F(end), F(start)), fraction)
-                for i, fraction in enumerate(fractions)
-            }
-        )
-        return [result[f"p{i}"] for i in range(len(fractions))]
-    values = [(b - a).total_seconds() / 60 for a, b in qs.values_list(start, end)]
-    return [percentile(values, fraction) for fraction in fractions]
+        return {row[key]: [row[f"p{i}"] for i in range(len(wanted))] for row in rows}
+    columns = sorted({column for column, _f in wanted})
+    groups: dict[object, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for group, *values in qs.values_list(key, *columns):
+        for column, value in zip(columns, values, strict=True):
+            if value is not None:
+                groups[group][column].append(value)
+    return {
+        group: [percentile(by_column[column], f) for column, f in wanted]
+        for group, by_column in groups.items()
+        if any(by_column.values())
+    }
 
 
 def histogram_buckets() -> list[tuple[str, float, float | None]]:
@@ -111,17 +93,21 @@ def histogram_buckets() -> list[tuple[str, float, float | None]]:
     return buckets
 
 
-def histogram(qs: QuerySet, field: str) -> list[dict]:
-    """Counts per bucket of a minutes column, in one query (COUNT … FILTER)."""
+def histogram_aggregates(field: str, prefix: str) -> dict:
+    """COUNT … FILTER per bucket of a minutes column, to be aggregated with other figures."""
     aggregates = {}
     for i, (_label, low, high) in enumerate(histogram_buckets()):
         condition = Q(**{f"{field}__gte": low})
         if high is not None:
             condition &= Q(**{f"{field}__lt": high})
-        aggregates[f"b{i}"] = Count("pk", filter=condition)
-    counts = qs.aggregate(**aggregates)
+        aggregates[f"{prefix}{i}"] = Count("pk", filter=condition)
+    return aggregates
+
+
+def histogram(result: dict, prefix: str) -> list[dict]:
+    """The buckets' counts from an aggregate made with histogram_aggregates."""
     return [
-        {"bucket": label, "count": counts[f"b{i}"]}
+        {"bucket": label, "count": result[f"{prefix}{i}"]}
         for i, (label, _low, _high) in enumerate(histogram_buckets())
     ]
 

@@ -1,5 +1,5 @@
-"""The weekly dashboard's figures, all aggregated by the database over the fact rows (and
-the escalations table), in a fixed number of queries whatever the data size.
+"""The weekly dashboard's figures, aggregated by the database over the weekly counts, the
+fact rows and the escalation facts, in a fixed number of queries whatever the data size.
 
 Which week a figure belongs to (docs/reports.md):
 - received, channels, categories, products, carriers, responsibility, severity: the local
@@ -14,82 +14,54 @@ Which week a figure belongs to (docs/reports.md):
 from collections import defaultdict
 from datetime import date, timedelta
 
-from django.db.models import Avg, Count, F, Max, Q, Sum
+from django.db.models import Avg, Count, Max, Q, Sum
 
-from tickets.models import Escalation, EscalationKind, EscalationState, SlaState, Ticket
+from tickets.models import EscalationKind, EscalationState, SlaState, Ticket
 
 from . import breakdowns
-from .models import TicketFact
-from .stats import grouped_percentiles, histogram, minutes_between_percentiles, pct, percentiles
-from .weeks import Week
+from .models import EscalationFact, TicketFact
+from .stats import (
+    PercentileCont,
+    grouped_percentiles,
+    histogram,
+    histogram_aggregates,
+    pct,
+    percentiles,
+    uses_ordered_set_aggregates,
+)
+from .weeks import Week, week_of
 
 TREND_WEEKS = 12
 REPEAT_WINDOW_WEEKS = 4
 TOP = 10
+PROMISES = ("first_reply", "resolution")
 
 
 def _in_week(field: str, monday: date) -> Q:
     return Q(**{f"{field}__gte": monday, f"{field}__lt": monday + timedelta(days=7)})
 
 
-def _days_to_weeks(rows) -> dict[date, dict]:
-    """[(day, counts…)] grouped by day → {monday: summed counts}."""
-    weeks: dict[date, dict] = defaultdict(lambda: defaultdict(int))
-    for row in rows:
-        day = row.pop("day")
-        monday = day - timedelta(days=day.weekday())
-        for key, value in row.items():
-            weeks[monday][key] += value or 0
-    return weeks
+def _single(counts: dict, measure: str, monday: date) -> int:
+    return counts.get(measure, {}).get(monday, {}).get("", 0)
 
 
-def _sla_counts(prefix: str, first: date, last_exclusive: date) -> dict[date, dict]:
-    rows = (
-        TicketFact.objects.filter(
-            **{f"{prefix}_decided_day__gte": first, f"{prefix}_decided_day__lt": last_exclusive}
-        )
-        .order_by()
-        .values(day=F(f"{prefix}_decided_day"))
-        .annotate(
-            met=Count("pk", filter=Q(**{f"{prefix}_outcome": "met"})),
-            breached=Count("pk", filter=Q(**{f"{prefix}_outcome": "breached"})),
-        )
-    )
-    return _days_to_weeks(list(rows))
+def _met_pct(counts: dict, prefix: str, monday: date) -> float | None:
+    met = _single(counts, f"{prefix}:met", monday)
+    return pct(met, met + _single(counts, f"{prefix}:breached", monday))
 
 
-def _closed_counts(first: date, last_exclusive: date) -> dict[date, dict]:
-    rows = (
-        TicketFact.objects.filter(closed_day__gte=first, closed_day__lt=last_exclusive)
-        .order_by()
-        .values(day=F("closed_day"))
-        .annotate(closed=Count("pk"))
-    )
-    return _days_to_weeks(list(rows))
-
-
-def trend(week: Week, category_weeks: dict[date, dict]) -> list[dict]:
+def trend(week: Week, counts: dict) -> list[dict]:
     """Received, closed and SLA met % for the TREND_WEEKS weeks ending with `week`."""
-    first = week.shift(-(TREND_WEEKS - 1)).monday
-    end = week.monday + timedelta(days=7)
-    closed = _closed_counts(first, end)
-    first_reply = _sla_counts("first_reply", first, end)
-    resolution = _sla_counts("resolution", first, end)
     rows = []
-    for i in range(TREND_WEEKS):
-        monday = first + timedelta(weeks=i)
-        fr, res = first_reply.get(monday, {}), resolution.get(monday, {})
+    for i in range(TREND_WEEKS - 1, -1, -1):
+        monday = week.shift(-i).monday
         rows.append(
             {
-                "week": str(Week(*monday.isocalendar()[:2])),
-                "received": sum(category_weeks.get(monday, {}).values()),
-                "closed": closed.get(monday, {}).get("closed", 0),
-                "first_reply_met_pct": pct(
-                    fr.get("met", 0), fr.get("met", 0) + fr.get("breached", 0)
-                ),
-                "resolution_met_pct": pct(
-                    res.get("met", 0), res.get("met", 0) + res.get("breached", 0)
-                ),
+                "week": str(week_of(monday)),
+                "received": sum(counts.get("received:channel", {}).get(monday, {}).values()),
+                "closed": _single(counts, "closed", monday),
+                "first_reply_met_pct": _met_pct(counts, "first_reply", monday),
+                "resolution_met_pct": _met_pct(counts, "resolution", monday),
             }
         )
     return rows
@@ -102,27 +74,54 @@ def open_at(end) -> int:
     return still_open + closed_later
 
 
-def sla_section(monday: date, category_labels: dict) -> dict:
-    facts = TicketFact.objects.order_by()
+def _kept_figures(prefix: str, monday: date) -> dict:
+    """Median, p90 and histograms (calendar and business time) of the promises kept this
+    week: one query on PostgreSQL."""
+    kept = TicketFact.objects.order_by().filter(_in_week(f"{prefix}_kept_day", monday))
+    calendar, business = f"{prefix}_minutes", f"{prefix}_business_minutes"
+    if uses_ordered_set_aggregates():
+        aggregates = {
+            "p50": PercentileCont(calendar, 0.5),
+            "p90": PercentileCont(calendar, 0.9),
+            "b50": PercentileCont(business, 0.5),
+            "b90": PercentileCont(business, 0.9),
+            **histogram_aggregates(calendar, "h"),
+            **histogram_aggregates(business, "bh"),
+        }
+        result = kept.aggregate(**aggregates)
+        return {
+            "p50_minutes": result["p50"],
+            "p90_minutes": result["p90"],
+            "business_p50_minutes": result["b50"],
+            "business_p90_minutes": result["b90"],
+            "histogram": histogram(result, "h"),
+            "business_histogram": histogram(result, "bh"),
+        }
+    p50, p90 = percentiles(kept, calendar, (0.5, 0.9))
+    b50, b90 = percentiles(kept, business, (0.5, 0.9))
+    result = kept.aggregate(
+        **histogram_aggregates(calendar, "h"), **histogram_aggregates(business, "bh")
+    )
+    return {
+        "p50_minutes": p50,
+        "p90_minutes": p90,
+        "business_p50_minutes": b50,
+        "business_p90_minutes": b90,
+        "histogram": histogram(result, "h"),
+        "business_histogram": histogram(result, "bh"),
+    }
+
+
+def sla_section(monday: date, counts: dict, category_labels: dict) -> dict:
     section: dict = {}
-    for prefix in ("first_reply", "resolution"):
-        decided = facts.filter(_in_week(f"{prefix}_decided_day", monday)).aggregate(
-            met=Count("pk", filter=Q(**{f"{prefix}_outcome": "met"})),
-            breached=Count("pk", filter=Q(**{f"{prefix}_outcome": "breached"})),
-        )
-        kept = facts.filter(_in_week(f"{prefix}_kept_day", monday))
-        p50, p90 = percentiles(kept, f"{prefix}_minutes", (0.5, 0.9))
-        b50, b90 = percentiles(kept, f"{prefix}_business_minutes", (0.5, 0.9))
+    for prefix in PROMISES:
+        met = _single(counts, f"{prefix}:met", monday)
+        breached = _single(counts, f"{prefix}:breached", monday)
         section[prefix] = {
-            "met": decided["met"],
-            "breached": decided["breached"],
-            "met_pct": pct(decided["met"], decided["met"] + decided["breached"]),
-            "p50_minutes": p50,
-            "p90_minutes": p90,
-            "business_p50_minutes": b50,
-            "business_p90_minutes": b90,
-            "histogram": histogram(kept, f"{prefix}_minutes"),
-            "business_histogram": histogram(kept, f"{prefix}_business_minutes"),
+            "met": met,
+            "breached": breached,
+            "met_pct": pct(met, met + breached),
+            **_kept_figures(prefix, monday),
         }
     section["breaches"] = section["first_reply"]["breached"] + section["resolution"]["breached"]
     section["current_warnings"] = Ticket.objects.filter(sla_state=SlaState.WARNING).count()
@@ -131,10 +130,11 @@ def sla_section(monday: date, category_labels: dict) -> dict:
 
 
 def sla_by_category(monday: date, labels: dict) -> list[dict]:
-    """Per top category: met % of both promises and median times, promises of this week."""
+    """Per top category: met % of both promises and median and p90 times (calendar and
+    business), for the promises of this week."""
     facts = TicketFact.objects.order_by()
     rows: dict = defaultdict(dict)
-    for prefix in ("first_reply", "resolution"):
+    for prefix in PROMISES:
         counts = (
             facts.filter(_in_week(f"{prefix}_decided_day", monday))
             .values_list("top_category_id")
@@ -147,13 +147,25 @@ def sla_by_category(monday: date, labels: dict) -> list[dict]:
             rows[key][f"{prefix}_met_pct"] = pct(met, met + breached)
             rows[key][f"{prefix}_decided"] = met + breached
         kept = facts.filter(_in_week(f"{prefix}_kept_day", monday))
-        for measure in ("minutes", "business_minutes"):
-            grouped = grouped_percentiles(
-                kept, "top_category_id", f"{prefix}_{measure}", (0.5, 0.9)
+        grouped = grouped_percentiles(
+            kept,
+            "top_category_id",
+            [
+                (f"{prefix}_minutes", 0.5),
+                (f"{prefix}_minutes", 0.9),
+                (f"{prefix}_business_minutes", 0.5),
+                (f"{prefix}_business_minutes", 0.9),
+            ],
+        )
+        for key, (p50, p90, b50, b90) in grouped.items():
+            rows[key].update(
+                {
+                    f"{prefix}_p50_minutes": p50,
+                    f"{prefix}_p90_minutes": p90,
+                    f"{prefix}_business_p50_minutes": b50,
+                    f"{prefix}_business_p90_minutes": b90,
+                }
             )
-            for key, (p50, p90) in grouped.items():
-                rows[key][f"{prefix}_{measure.replace('minutes', 'p50_minutes')}"] = p50
-                rows[key][f"{prefix}_{measure.replace('minutes', 'p90_minutes')}"] = p90
     result = [
         {"category": labels.get(key, breakdowns.unknown_label("category")), "key": key, **values}
         for key, values in rows.items()
@@ -162,19 +174,17 @@ def sla_by_category(monday: date, labels: dict) -> list[dict]:
     return result
 
 
-def escalations_section(week: Week) -> dict:
-    start, end = week.bounds()
-    escalations = Escalation.objects.order_by()
-    opened = escalations.filter(created_at__gte=start, created_at__lt=end)
-    decided = escalations.filter(decided_at__gte=start, decided_at__lt=end).filter(
-        state__in=[EscalationState.APPROVED, EscalationState.REJECTED]
+def escalations_section(monday: date) -> dict:
+    facts = EscalationFact.objects.order_by()
+    by_kind = dict(
+        facts.filter(_in_week("opened_day", monday)).values_list("kind").annotate(n=Count("pk"))
     )
+    decided = facts.filter(_in_week("decided_day", monday))
     counts = decided.aggregate(
         approved=Count("pk", filter=Q(state=EscalationState.APPROVED)),
         rejected=Count("pk", filter=Q(state=EscalationState.REJECTED)),
     )
-    (median_minutes,) = minutes_between_percentiles(decided, "created_at", "decided_at", (0.5,))
-    by_kind = dict(opened.values_list("kind").annotate(n=Count("pk")))
+    (median_minutes,) = percentiles(decided, "decision_minutes", (0.5,))
     return {
         "opened": sum(by_kind.values()),
         "approved": counts["approved"],
@@ -191,20 +201,22 @@ def compensation_section(monday: date, labels: dict) -> dict:
     granted = TicketFact.objects.order_by().filter(
         _in_week("remedied_day", monday), compensation_amount__gt=0
     )
-    total = granted.aggregate(total=Sum("compensation_amount"), n=Count("pk"))
-    by_category = granted.values_list("top_category_id").annotate(
-        total=Sum("compensation_amount"), n=Count("pk")
-    )
     rows = [
         {
             "category": labels.get(key, breakdowns.unknown_label("category")),
             "total": amount,
             "count": n,
         }
-        for key, amount, n in by_category
+        for key, amount, n in granted.values_list("top_category_id").annotate(
+            total=Sum("compensation_amount"), n=Count("pk")
+        )
     ]
     rows.sort(key=lambda r: -r["total"])
-    return {"total": total["total"] or 0, "count": total["n"], "by_category": rows}
+    return {
+        "total": sum((r["total"] for r in rows), 0),
+        "count": sum(r["count"] for r in rows),
+        "by_category": rows,
+    }
 
 
 def satisfaction_section(monday: date, labels: dict) -> dict:
@@ -213,33 +225,36 @@ def satisfaction_section(monday: date, labels: dict) -> dict:
         _in_week("closed_day", monday), closure_reason="resolved"
     )
     scored = Q(satisfaction_score__isnull=False)
-    overall = closed.aggregate(
-        n=Count("pk"), answered=Count("pk", filter=scored), avg=Avg("satisfaction_score")
-    )
-    distribution = dict(
-        closed.filter(scored).values_list("satisfaction_score").annotate(n=Count("pk"))
-    )
     by_category = closed.values_list("top_category_id").annotate(
-        n=Count("pk"), answered=Count("pk", filter=scored), avg=Avg("satisfaction_score")
+        n=Count("pk"),
+        answered=Count("pk", filter=scored),
+        avg=Avg("satisfaction_score"),
+        **{f"s{s}": Count("pk", filter=Q(satisfaction_score=s)) for s in range(1, 6)},
     )
-    rows = [
-        {
-            "category": labels.get(key, breakdowns.unknown_label("category")),
-            "closed": n,
-            "responses": answered,
-            "response_rate_pct": pct(answered, n),
-            "average": round(avg, 2) if avg is not None else None,
-        }
-        for key, n, answered, avg in by_category
-    ]
+    rows, distribution = [], dict.fromkeys(range(1, 6), 0)
+    total = answered_total = score_sum = 0
+    for key, n, answered, avg, *scores in by_category:
+        total += n
+        answered_total += answered
+        for score, count in zip(range(1, 6), scores, strict=True):
+            distribution[score] += count
+            score_sum += score * count
+        rows.append(
+            {
+                "category": labels.get(key, breakdowns.unknown_label("category")),
+                "closed": n,
+                "responses": answered,
+                "response_rate_pct": pct(answered, n),
+                "average": round(avg, 2) if avg is not None else None,
+            }
+        )
     rows.sort(key=lambda r: -r["closed"])
-    average = overall["avg"]
     return {
-        "closed_resolved": overall["n"],
-        "responses": overall["answered"],
-        "response_rate_pct": pct(overall["answered"], overall["n"]),
-        "average": round(average, 2) if average is not None else None,
-        "distribution": [{"score": s, "count": distribution.get(s, 0)} for s in range(1, 6)],
+        "closed_resolved": total,
+        "responses": answered_total,
+        "response_rate_pct": pct(answered_total, total),
+        "average": round(score_sum / answered_total, 2) if answered_total else None,
+        "distribution": [{"score": s, "count": distribution[s]} for s in range(1, 6)],
         "by_category": rows,
     }
 
@@ -248,13 +263,15 @@ def repeats(monday: date, column: str) -> list[dict]:
     """Orders (or customers) with two or more complaints in the REPEAT_WINDOW_WEEKS weeks
     ending with this one, at least one of them this week; most complaints first."""
     first = monday - timedelta(weeks=REPEAT_WINDOW_WEEKS - 1)
+    this_week = TicketFact.objects.order_by().filter(received_week=monday).values(column)
     rows = (
         TicketFact.objects.order_by()
         .filter(received_week__gte=first, received_week__lte=monday)
+        .filter(**{f"{column}__in": this_week})
         .exclude(**{column: ""} if column == "order_number" else {})
         .values_list(column)
         .annotate(n=Count("pk"), latest=Max("received_week"))
-        .filter(n__gte=2, latest=monday)
+        .filter(n__gte=2)
         .order_by("-n", column)[:TOP]
     )
     return [{"key": key, "count": n} for key, n, _latest in rows]
@@ -272,12 +289,10 @@ def top_products(monday: date) -> list[dict]:
     return [{"product": name, "count": n} for name, n in rows]
 
 
-def headline(week: Week) -> dict:
-    monday = week.monday
-    start, end = week.bounds()
-    facts = TicketFact.objects.order_by()
+def headline(week: Week, counts: dict) -> dict:
+    _start, end = week.bounds()
     return {
-        "closed": facts.filter(_in_week("closed_day", monday)).count(),
-        "reopened": facts.filter(_in_week("reopened_day", monday)).count(),
+        "closed": _single(counts, "closed", week.monday),
+        "reopened": TicketFact.objects.filter(_in_week("reopened_day", week.monday)).count(),
         "open_at_week_end": open_at(end),
     }

@@ -5,16 +5,18 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 from django.forms.models import model_to_dict
 
-from reports.models import TicketFact
+from reports.models import EscalationFact, TicketFact, WeeklyCount
 from reports.selectors import category_counts, weekly_report
 from reports.weeks import Week
 from sla.models import ClockKind, ClockState, SlaClock
 from tests.factories import make_ticket
 from tests.tickets.workflow_helpers import advance
 from tickets import services
+from tickets.approvals import approve_escalation
 from tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +24,14 @@ pytestmark = pytest.mark.django_db
 
 def snapshot() -> dict[int, dict]:
     return {fact.ticket_id: model_to_dict(fact) for fact in TicketFact.objects.all()}
+
+
+def weekly_counts() -> set[tuple]:
+    return set(WeeklyCount.objects.filter(n__gt=0).values_list("week", "measure", "key", "n"))
+
+
+def escalation_facts() -> list[dict]:
+    return list(EscalationFact.objects.order_by("pk").values())
 
 
 @pytest.fixture
@@ -43,6 +53,15 @@ def lived_tickets(agent, supervisor, clock):
     )
     clock(at(2026, 11, 12, 10, 0))
     advance(Ticket.objects.get(pk=tickets[2].pk), "resolve", agent)
+    with transaction.atomic():
+        escalation = services.open_escalation(
+            ticket=Ticket.objects.get(pk=tickets[3].pk),
+            kind="supervisor_review",
+            reason="顾客情绪激动",
+            requested_by=agent,
+        )
+    clock(at(2026, 11, 12, 16, 0))
+    approve_escalation(escalation_id=escalation.pk, actor=supervisor, note="同意")
     return tickets
 
 
@@ -71,10 +90,18 @@ def test_incremental_facts_equal_a_rebuild_from_the_live_tables(lived_tickets):
     assert incremental[lived_tickets[0].pk]["first_reply_outcome"] == "met"
     assert incremental[lived_tickets[0].pk]["first_reply_minutes"] == pytest.approx(150)
 
+    counts, escalations = weekly_counts(), escalation_facts()
+    assert escalations[0]["decision_minutes"] == pytest.approx(360)
+    assert ((Week(2026, 45).monday, "received:carrier", "顺丰", 4)) in counts
+
     TicketFact.objects.all().delete()
+    WeeklyCount.objects.all().delete()
+    EscalationFact.objects.all().delete()
     call_command("rebuild_report_facts", "--batch-size", "3", verbosity=0)
 
     assert snapshot() == incremental
+    assert weekly_counts() == counts
+    assert escalation_facts() == escalations
 
 
 def test_fact_figures_equal_figures_computed_from_the_tickets(lived_tickets):
@@ -97,6 +124,10 @@ def test_fact_figures_equal_figures_computed_from_the_tickets(lived_tickets):
     assert closed == 0  # the closed one was reopened; closed_at cleared
     assert report["closed"] == closed
     assert report["reopened"] == 1
+    assert report["escalations"]["opened"] == 0
+    week_46 = weekly_report(Week(2026, 46))["escalations"]
+    assert (week_46["opened"], week_46["approved"]) == (1, 1)
+    assert week_46["median_decision_minutes"] == pytest.approx(360)
 
 
 def test_rebuild_repairs_rows_written_behind_the_services_back(lived_tickets):

@@ -30,6 +30,14 @@ DIMENSIONS = {
 SPIKE_DIMENSIONS = ("category", "product_category", "carrier")
 
 
+def dimension_label(dimension: str) -> str:
+    return {
+        "category": _("Category"),
+        "product_category": _("Product category"),
+        "carrier": _("Carrier"),
+    }.get(dimension, dimension)
+
+
 def labels_for(dimension: str) -> dict:
     """{key: label} for a dimension, read once per report."""
     if dimension in ("category", "top_category"):
@@ -110,6 +118,7 @@ def spikes(dimension: str, monday: date, weeks: dict[date, dict], labels: dict) 
             found.append(
                 {
                     "dimension": dimension,
+                    "dimension_label": dimension_label(dimension),
                     "key": key,
                     "label": labels.get(key, key),
                     "count": count,

@@ -193,7 +193,7 @@ def build_tables(report: dict) -> list[Table]:
             _("Spike alerts"),
             [_("About"), _("Name"), _("This week"), _("8-week median")],
             [
-                [s["dimension"], s["label"], s["count"], s["baseline_median"]]
+                [s["dimension_label"], s["label"], s["count"], s["baseline_median"]]
                 for s in report["spikes"]
             ],
         ),

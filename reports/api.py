@@ -75,11 +75,17 @@ class WeeklyReportSerializer(serializers.Serializer):
     action_effects = serializers.JSONField()
 
 
-class CategoryRangeSerializer(serializers.Serializer):
-    start = serializers.DateField(source="from")
-    end = serializers.DateField(source="to")
-    total = serializers.IntegerField()
-    by_category = CategoryCountSerializer(many=True)
+# "from" is a Python keyword, so this one is built with type() to get the documented names.
+CategoryRangeSerializer = type(
+    "CategoryRangeSerializer",
+    (serializers.Serializer,),
+    {
+        "from": serializers.DateField(help_text="First day, inclusive (local time)."),
+        "to": serializers.DateField(help_text="Last day, inclusive (local time)."),
+        "total": serializers.IntegerField(),
+        "by_category": CategoryCountSerializer(many=True),
+    },
+)
 
 
 def _period_error(error: BadPeriod) -> ValidationError:

@@ -166,7 +166,10 @@ def test_manager_reads_the_dashboard_and_records_an_improvement_action(page, scr
     expect(page.locator(".effect")).to_contain_text("Photo of every parcel")
     page.locator("#chart-trend-title ~ details summary").click()
     expect(page.locator("#table-trend tbody tr")).to_have_count(12)
-    screenshot(page, "reports-dashboard")
+    screenshot(page, "reports-dashboard-full")
+    page.locator("#chart-trend-title ~ details summary").click()  # closed again for the top
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "reports-dashboard", full_page=False)
 
     page.get_by_role("link", name="Post-mortems").click()
     page.locator("#id_title").fill("SF Express: parcels damaged in W46")

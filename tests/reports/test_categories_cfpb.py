@@ -61,6 +61,7 @@ def answered(user, first: date, last: date) -> Counter:
     response = client_for(user).get(URL, {"from": first.isoformat(), "to": last.isoformat()})
     assert response.status_code == 200, response.content
     data = response.json()
+    assert (data["from"], data["to"]) == (first.isoformat(), last.isoformat())
     assert data["total"] == sum(row["count"] for row in data["by_category"])
     return Counter({row["category"]: row["count"] for row in data["by_category"]})
 

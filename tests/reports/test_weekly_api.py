@@ -176,3 +176,24 @@ def test_the_query_count_does_not_grow_with_the_data(manager, django_assert_max_
             keep_promise(ticket, "first_reply", minutes=5 * day)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL, {"week": "2026-W45"}).status_code == 200
+
+
+def test_the_schema_describes_both_report_endpoints(api):
+    schema = api.get("/api/schema/", {"format": "json"}).json()
+    weekly_ref = schema["paths"]["/api/reports/weekly/"]["get"]["responses"]["200"]["content"][
+        "application/json"
+    ]["schema"]["$ref"]
+    weekly_fields = schema["components"]["schemas"][weekly_ref.rsplit("/", 1)[1]]["properties"]
+    for field in (
+        "total_received",
+        "by_category",
+        "first_reply_met_pct",
+        "resolution_met_pct",
+        "first_reply_p50_minutes",
+        "first_reply_p90_minutes",
+        "resolution_p50_minutes",
+        "csat_avg",
+    ):
+        assert field in weekly_fields
+    parameters = schema["paths"]["/api/reports/categories/"]["get"]["parameters"]
+    assert {p["name"] for p in parameters} >= {"from", "to"}

@@ -110,7 +110,8 @@ def section(results: dict) -> str:
         f"{data['received_from']} – {data['received_to']}, {data['reports_ticketfact']:,} fact "
         f"rows, {data['sla_slaclock']:,} SLA clocks, {data['tickets_escalation']:,} escalations. "
         f"Week measured: {results['week']}; {results['repeat']} timed requests each after "
-        f"{results['warmup']} warm-up ones.",
+        f"{results['warmup']} warm-up ones. Load average (1, 5, 15 min) before: "
+        f"{env['load_before']}, after: {results['load_after']} (the machine is shared).",
         "",
         "| what | median ms | p95 ms | queries | SQL ms | target |",
         "|---|---:|---:|---:|---:|---|",
@@ -168,7 +169,10 @@ def run(args) -> dict:
         result = measure(client, url, args.repeat, args.warmup)
         rows.append({"name": name, "url": url, "target_ms": target, **result})
         print(f"{name:32} {result['median_ms']:8.1f} ms median  {result['queries']:3d} queries")
+    from bench.report import load_average
+
     return {
+        "load_after": load_average(),
         "week": str(week),
         "repeat": args.repeat,
         "warmup": args.warmup,

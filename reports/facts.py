@@ -21,6 +21,8 @@ from tickets.models import EventKind, Ticket, TicketEvent
 from . import rollup
 from .models import TicketFact
 
+# Reads that precede writes go to the primary, never to a reports replica.
+PRIMARY = "default"
 FACT_FIELDS = [f.attname for f in TicketFact._meta.concrete_fields if f.attname != "ticket_id"]
 
 
@@ -106,13 +108,14 @@ def refresh_fact(ticket_id: int) -> None:
     ticket = _tickets().get(pk=ticket_id)
     clocks = list(SlaClock.objects.filter(ticket_id=ticket_id))
     new = fact_values(ticket, clocks)
-    old = TicketFact.objects.filter(pk=ticket_id).values(*FACT_FIELDS).first()
+    # Read on the primary: a reports replica (config.routers) may lag behind this change.
+    old = TicketFact.objects.using(PRIMARY).filter(pk=ticket_id).values(*FACT_FIELDS).first()
     if old == new:
         return
     if old is None:
-        TicketFact.objects.create(ticket_id=ticket_id, **new)
+        TicketFact.objects.using(PRIMARY).create(ticket_id=ticket_id, **new)
     else:
-        TicketFact.objects.filter(pk=ticket_id).update(**new)
+        TicketFact.objects.using(PRIMARY).filter(pk=ticket_id).update(**new)
     rollup.apply_delta(old, new)
 
 

@@ -64,7 +64,7 @@ def apply_delta(old: dict | None, new: dict | None) -> None:
 
 def rebuild_weekly_counts() -> int:
     """Recompute every weekly count from the fact rows (GROUP BY, then folded by week)."""
-    facts = TicketFact.objects.order_by()
+    facts = TicketFact.objects.using("default").order_by()  # not a lagging replica
     counts: Counter = Counter()
     for name, column in DIMENSIONS.items():
         for week, key, n in facts.values_list("received_week", column).annotate(n=Count("pk")):
@@ -109,7 +109,7 @@ def escalation_values(escalation: Escalation, tz: tzinfo) -> dict:
 def refresh_escalations(ticket_id: int) -> None:
     tz = timezone.get_default_timezone()
     for escalation in Escalation.objects.filter(ticket_id=ticket_id):
-        EscalationFact.objects.update_or_create(
+        EscalationFact.objects.using("default").update_or_create(
             escalation_id=escalation.pk, defaults=escalation_values(escalation, tz)
         )
 

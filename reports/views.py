@@ -26,6 +26,10 @@ from .tables import build_tables, table_by_name
 from .ticket_list import TicketFilterForm, filtered_tickets, ticket_header, ticket_rows
 from .weeks import BadPeriod, last_complete_week, parse_week
 
+# Post-mortems and actions are read where they were just written: the primary, not the
+# reports replica that config.routers sends the reports app's reads to.
+PRIMARY = "default"
+
 
 def readers_only(view):
     """Supervisors and managers; others logged in get 403, strangers the login page."""
@@ -128,7 +132,9 @@ def post_mortems(request):
                 return HttpResponseRedirect(reverse("reports-postmortem", args=[pm.pk]))
     context = {
         "form": form,
-        "post_mortems": PostMortem.objects.select_related("category", "created_by")[:100],
+        "post_mortems": PostMortem.objects.using(PRIMARY).select_related("category", "created_by")[
+            :100
+        ],
         "can_write": can_write_reviews(request.user),
     }
     return render(request, "reports/postmortems.html", context, status=400 if form.errors else 200)
@@ -136,7 +142,9 @@ def post_mortems(request):
 
 @readers_only
 def post_mortem(request, pk: int):
-    pm = get_object_or_404(PostMortem.objects.select_related("category", "created_by"), pk=pk)
+    pm = get_object_or_404(
+        PostMortem.objects.using(PRIMARY).select_related("category", "created_by"), pk=pk
+    )
     form = ActionForm(request.POST or None)
     if request.method == "POST":
         if not can_write_reviews(request.user):
@@ -163,7 +171,7 @@ def post_mortem(request, pk: int):
 @readers_only
 @require_POST
 def action_status(request, pk: int):
-    action = get_object_or_404(ImprovementAction, pk=pk)
+    action = get_object_or_404(ImprovementAction.objects.using(PRIMARY), pk=pk)
     form = ActionStatusForm(request.POST)
     if not form.is_valid():
         return HttpResponseBadRequest(_("Unknown status."))

@@ -39,7 +39,8 @@ def _queue(ticket, agent, n: int):
         )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True)  # on_commit callbacks run for real
+@pytest.mark.usefixtures("reference_data")
 def test_a_failed_publish_keeps_the_row_logs_and_pauses(broker_down, agent, caplog, settings):
     ticket = make_ticket()
     with caplog.at_level(logging.WARNING, logger="tickets.notifications"):

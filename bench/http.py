@@ -63,6 +63,7 @@ def floor_ms(sql: list[str], repeat: int = 5) -> float:
 
 
 def captured(client: Client, url: str) -> list[str]:
+    client.get(url)  # warm, as the server's processes are (per-process memos, cached menus)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     return [q["sql"] for q in queries.captured_queries]

@@ -111,7 +111,7 @@ def section(results: dict) -> str:
         f"rows, {data['sla_slaclock']:,} SLA clocks, {data['tickets_escalation']:,} escalations. "
         f"Week measured: {results['week']}; {results['repeat']} timed requests each after "
         f"{results['warmup']} warm-up ones. Load average (1, 5, 15 min) before: "
-        f"{env['load_before']}, after: {results['load_after']} (the machine is shared).",
+        f"{results['load_before']}, after: {results['load_after']} (the machine is shared).",
         "",
         "| what | median ms | p95 ms | queries | SQL ms | target |",
         "|---|---:|---:|---:|---:|---|",
@@ -144,7 +144,7 @@ def write_docs(path: Path, body: str) -> None:
 def run(args) -> dict:
     from django.test import Client
 
-    from bench.report import environment
+    from bench.report import environment, load_average
     from reports.models import TicketFact
     from reports.weeks import parse_week, week_of_instant
 
@@ -164,14 +164,14 @@ def run(args) -> dict:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     client = Client()
     client.force_login(_manager())
+    load_before = load_average()
     rows = []
     for name, url, target in scenarios(week):
         result = measure(client, url, args.repeat, args.warmup)
         rows.append({"name": name, "url": url, "target_ms": target, **result})
         print(f"{name:32} {result['median_ms']:8.1f} ms median  {result['queries']:3d} queries")
-    from bench.report import load_average
-
     return {
+        "load_before": load_before,
         "load_after": load_average(),
         "week": str(week),
         "repeat": args.repeat,

@@ -57,3 +57,11 @@ def test_the_dashboard_query_count_does_not_grow(manager, django_assert_max_num_
             ticket_at(at(2026, 11, day, 9, 0), category=slug, carrier=f"c{day}", order_number="A1")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/reports/weekly/", {"week": "2026-W45"}).status_code == 200
+
+
+def test_the_dashboard_speaks_simplified_chinese(manager):
+    response = browser(manager).get(
+        "/reports/weekly/", {"week": "2026-W45"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    html = response.content.decode()
+    assert "投诉周报" in html and "激增预警" in html and "12 周趋势" in html

@@ -1,4 +1,4 @@
-"""`python -m bench [queue|http|sweep|load|all]`: see bench/__init__.py."""
+"""`python -m bench [queue|http|sweep|reports|load|all]`: see bench/__init__.py."""
 
 import argparse
 import os
@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUITES = ("queue", "http", "sweep", "load")
+SUITES = ("queue", "http", "sweep", "reports", "load")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--load-seconds", type=int, default=60, help="load test length (60)")
     parser.add_argument("--load-users", type=int, default=24, help="simulated people (24)")
+    parser.add_argument("--week", help="reports: ISO week (default: the last complete one)")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument(
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     chosen = SUITES if args.suite == "all" else (args.suite,)
     for suite in chosen:
         print(f"== {suite}")
-        report.record(suite, _run(suite, args), args)
+        results = _run(suite, args)
+        report.record(suite, results, args)
     return 0
 
 
@@ -62,6 +64,10 @@ def _run(suite: str, args):
         from . import sweep
 
         return sweep.run(args)
+    if suite == "reports":
+        from . import reports
+
+        return reports.run(args)
     from . import load
 
     return load.run(args)

@@ -206,9 +206,17 @@ def record(suite: str, results, args) -> None:
         if "scenarios" in merged:  # the queue suite's results alone, from an older run
             merged = {"queue": merged}
     merged[suite] = results
-    path.write_text(json.dumps(merged, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps(merged, indent=1, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
     if args.no_docs:
         print(f"Wrote {path}")
+        return
+    if suite == "reports":  # its section sits under its own heading (bench/reports.py)
+        from . import reports
+
+        reports.write_docs(args.docs, reports.section(results))
+        print(f"Wrote {path} and {args.docs}")
         return
     from . import tables
 

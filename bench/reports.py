@@ -1,5 +1,5 @@
-"""`python -m bench.reports [--repeat 30] [--warmup 3] [--week 2026-W46]`: the report APIs
-at scale.
+"""`python -m bench reports` (or `python -m bench.reports [--repeat 30] [--warmup 3]
+[--week 2026-W46]`): the report APIs at scale.
 
 Like the queue suite: each URL is requested in process through Django's test client,
 logged in (force_login) as a manager, DEBUG off, against the PostgreSQL database in

@@ -201,7 +201,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tickets.permissions.IsStaffRole"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, plus the refusals each operation can give (400, 403, 404, 409…).
+    "DEFAULT_SCHEMA_CLASS": "tickets.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "tickets.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         # Public intake per client address; staff and integrations are not limited by it.

@@ -209,7 +209,8 @@ class TicketListSerializer(serializers.ModelSerializer):
     customer_name = serializers.CharField(source="complaint.customer.name")
     order_number = serializers.CharField(source="complaint.order_number")
     severity = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # Not known until the ticket is classified.
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     assignee = serializers.SerializerMethodField()
 
     class Meta:
@@ -249,7 +250,9 @@ class AllowedTransitionSerializer(serializers.Serializer):
 
 class TicketDetailSerializer(TicketListSerializer):
     complaint = ComplaintSerializer()
-    responsibility = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    responsibility = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     duplicate_of = serializers.SerializerMethodField()
     messages = MessageSerializer(many=True)
     events = EventSerializer(many=True)

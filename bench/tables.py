@@ -66,7 +66,10 @@ def _load(results: dict) -> list[str]:
         f"`locust` for {results['seconds']} s with {results['users']} simulated people "
         f"({results['mix']}), through gunicorn: **{results['requests']:,} requests, "
         f"{results['failures']} failures ({results['error_rate']:.2%}), "
-        f"{results['rps']:.1f} requests/s**.",
+        f"{results['rps']:.1f} requests/s**. Complaints answered 201: "
+        f"{results['complaints_accepted']:,}; found in the database afterwards: "
+        f"{results['complaints_stored']:,} (requests still in flight when locust stopped are "
+        "answered and stored, but not counted by locust).",
         "",
         "| request | count | failures | median ms | p95 ms | requests/s |",
         "|---|---:|---:|---:|---:|---:|",

@@ -56,5 +56,19 @@ bench: install
 		echo "manage.py generate_complaints (see docs/benchmarks.md)."; exit 2;; esac
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
+## loadtest: the reliability load test for ten minutes (CI runs it for 50 s): the benchmark
+## suite's realistic mix (bench/locustfile.py) against gunicorn and a Celery worker on a fresh
+## test database, then the count: every complaint answered 201 stored exactly once, every SLA
+## clock that came due breached once, every email sent, error rate 0 (docs/reliability.md).
+## Needs DATABASE_URL=postgres://… and REDIS_URL=redis://… (its database is emptied).
+LOAD_SECONDS ?= 600
+LOAD_USERS ?= 24
+.PHONY: loadtest
+loadtest: install
+	@case "$(DATABASE_URL)" in postgres://*|postgresql://*) ;; *) \
+		echo "make loadtest needs DATABASE_URL=postgres://… and REDIS_URL=redis://…"; exit 2;; esac
+	LOAD_SECONDS=$(LOAD_SECONDS) LOAD_USERS=$(LOAD_USERS) REQUIRE_SERVICES=1 \
+		$(BIN)/python -m pytest tests/integration/test_load.py -s -p no:cacheprovider
+
 clean:
 	rm -rf $(VENV) var db.sqlite3 .pytest_cache

@@ -46,30 +46,43 @@ def _rows(stats_csv: Path) -> list[dict]:
         ]
 
 
-def run(args) -> dict:
+def credentials() -> dict[str, str]:
+    """What bench/locustfile.py reads from its environment: sessions and tokens of real users
+    (up to twenty agents, a supervisor for the approvals and as the intake integration)."""
     User = get_user_model()
     agents = list(User.objects.filter(groups__name="agents", is_active=True).order_by("pk")[:20])
     if not agents:
         agents = [_agent_with_a_twentieth()]
     supervisor = User.objects.filter(groups__name="supervisors", is_active=True).first()
-    before = Complaint.objects.filter(title__startswith="[load]").count()
-    env = {
-        **os.environ,
+    return {
         "BENCH_AGENT_SESSIONS": ",".join(_session_key(a) for a in agents),
         "BENCH_AGENT_TOKENS": ",".join(_token(a) for a in agents),
         "BENCH_INTAKE_TOKEN": _token(supervisor),
         "BENCH_SUPERVISOR_SESSION": _session_key(supervisor),
     }
+
+
+def run_locust(base: str, env: dict[str, str], *, users: int, seconds: int, prefix: Path):
+    """Locust headless against `base` for `seconds`; its statistics rows (CSV at `prefix`).
+    With BENCH_RECORD=<file> in `env` the locustfile also writes every answer's status and
+    every complaint receipt there (tests/integration/test_load.py counts them)."""
+    command = [
+        sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
+        "--headless", "--host", base, "--users", str(users),
+        "--spawn-rate", str(users), "--run-time", f"{seconds}s",
+        "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
+    ]  # fmt: skip
+    subprocess.run(command, env={**os.environ, **env}, check=False)  # noqa: S603
+    return _rows(Path(f"{prefix}_stats.csv"))
+
+
+def run(args) -> dict:
+    before = Complaint.objects.filter(title__startswith="[load]").count()
+    env = credentials()
     with server.gunicorn() as base, tempfile.TemporaryDirectory() as tmp:
-        prefix = Path(tmp) / "load"
-        command = [
-            sys.executable, "-m", "locust", "-f", str(Path(__file__).with_name("locustfile.py")),
-            "--headless", "--host", base, "--users", str(args.load_users),
-            "--spawn-rate", str(args.load_users), "--run-time", f"{args.load_seconds}s",
-            "--csv", str(prefix), "--only-summary", "--loglevel", "WARNING",
-        ]  # fmt: skip
-        subprocess.run(command, env=env, check=False)  # noqa: S603
-        rows = _rows(Path(f"{prefix}_stats.csv"))
+        rows = run_locust(
+            base, env, users=args.load_users, seconds=args.load_seconds, prefix=Path(tmp) / "load"
+        )
     total = next(r for r in rows if r["name"] == "Aggregated")
     posted = next((r for r in rows if r["name"] == "POST /api/complaints/"), None)
     stored = Complaint.objects.filter(title__startswith="[load]").count() - before

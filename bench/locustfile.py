@@ -2,16 +2,38 @@
 complaints arriving through an integration, customers checking their status page, and
 supervisors looking at approvals. bench/load.py starts locust with the credentials in the
 environment (BENCH_AGENT_SESSIONS, BENCH_AGENT_TOKENS, BENCH_INTAKE_TOKEN,
-BENCH_SUPERVISOR_SESSION); run it through that, not by hand."""
+BENCH_SUPERVISOR_SESSION); run it through that, not by hand.
 
+With BENCH_RECORD=<file>, every answer's status (by request name) and every complaint
+receipt (title and reference of each 201) are written there as JSON when locust quits, so
+tests/integration/test_load.py can count them against the database."""
+
+import json
 import os
 import random
 import re
 import uuid
+from collections import Counter
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 TICKET_LINK = re.compile(r'href="/desk/tickets/(\d+)/"')
+RECORD = os.environ.get("BENCH_RECORD")
+answers: Counter = Counter()  # "POST /api/complaints/ 201" -> count; status 0: no answer
+receipts: list[dict] = []
+
+
+@events.request.add_listener
+def _count_answer(request_type, name, response=None, **_kwargs):
+    status = getattr(response, "status_code", 0) or 0
+    answers[f"{request_type} {name} {status}"] += 1
+
+
+@events.quitting.add_listener
+def _write_record(**_kwargs):
+    if RECORD:
+        with open(RECORD, "w", encoding="utf-8") as handle:
+            json.dump({"answers": answers, "receipts": receipts}, handle, ensure_ascii=False)
 
 
 def _pick(name: str) -> str:
@@ -89,6 +111,7 @@ class Intake(HttpUser):
     @task(3)
     def submit(self):
         run = uuid.uuid4().hex[:10]
+        title = f"[load] 商品与描述不符 {run}"
         response = self.client.post(
             "/api/complaints/",
             json={
@@ -96,7 +119,7 @@ class Intake(HttpUser):
                 "customer_email": f"load-{run}@example.com",
                 "channel": "marketplace",
                 "order_number": f"LOAD{run}",
-                "title": f"[load] 商品与描述不符 {run}",
+                "title": title,
                 "description": "收到的颜色和页面上不一样，尺码也偏小，要求退货退款。",
                 "desired_outcomes": ["return", "refund"],
             },
@@ -104,7 +127,9 @@ class Intake(HttpUser):
             name="/api/complaints/",
         )
         if response.status_code == 201:
-            self.tracking.append(response.json()["tracking_token"])
+            receipt = response.json()
+            self.tracking.append(receipt["tracking_token"])
+            receipts.append({"title": title, "reference": receipt["reference"]})
 
     @task(1)
     def status_page(self):

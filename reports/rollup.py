@@ -53,13 +53,14 @@ def apply_delta(old: dict | None, new: dict | None) -> None:
     rows = sorted((week, measure, key, n) for (week, measure, key), n in delta.items() if n)
     if not rows:
         return
+    # The table name is the model's own, not input; every value is a parameter.
     table = WeeklyCount._meta.db_table
+    upsert = (
+        f"INSERT INTO {table} (week, measure, key, n) VALUES (%s, %s, %s, %s) "  # noqa: S608 # nosec B608
+        f"ON CONFLICT (week, measure, key) DO UPDATE SET n = {table}.n + excluded.n"
+    )
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (week, measure, key, n) VALUES (%s, %s, %s, %s) "  # noqa: S608
-            f"ON CONFLICT (week, measure, key) DO UPDATE SET n = {table}.n + excluded.n",
-            rows,
-        )
+        cursor.executemany(upsert, rows)
 
 
 def rebuild_weekly_counts() -> int:

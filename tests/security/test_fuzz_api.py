@@ -18,6 +18,8 @@ from collections import Counter
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -114,8 +116,18 @@ def fuzz_world(reference_data, settings):
     for role in FUZZ_ROLES[1:]:
         token, _ = Token.objects.get_or_create(user=world.users[role])
         headers[role] = {"Authorization": f"Token {token.key}"}
-    yield headers
-    KNOWN_PATH_PARAMETERS.clear()
+    # Requests reach the WSGI application directly, not through Django's test client, so
+    # nothing stops Django from closing the test's own connection at the end of each request
+    # (inside the test's transaction; on PostgreSQL every later query would then fail):
+    # detach that, as the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield headers
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+        KNOWN_PATH_PARAMETERS.clear()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -69,6 +69,13 @@ def _by_due(queryset, position, size) -> Page:
             with_due = with_due.filter(
                 Q(next_due_at__gt=at) | Q(next_due_at=at, pk__gt=position["id"])
             )
+            # After a cursor PostgreSQL misjudges how many tickets follow it and would join
+            # every one of them before sorting; choosing the page's ids on the ticket table
+            # alone keeps that sort narrow, then only those rows are joined.
+            ids = list(
+                with_due.order_by("next_due_at", "pk").values_list("pk", flat=True)[: size + 1]
+            )
+            with_due = queryset.filter(pk__in=ids)
         rows = list(with_due.order_by("next_due_at", "pk")[: size + 1])
     if len(rows) <= size:
         without = queryset.filter(next_due_at__isnull=True)

@@ -22,7 +22,6 @@ from complaints.services import (
     ComplaintInput,
     hash_tracking_token,
     new_tracking_token,
-    store_attachment,
 )
 
 from . import services
@@ -127,23 +126,9 @@ def _email(ticket: Ticket, kind: str, template: str, context: dict, dedupe_key: 
 def _store_evidence(ticket: Ticket, uploads: Sequence[UploadedFile]) -> None:
     for upload in uploads:
         try:
-            attachment = store_attachment(
-                complaint=ticket.complaint, upload=upload, uploaded_by=None
-            )
+            services.keep_attachment(ticket=ticket, upload=upload, actor=None)
         except ValidationError as error:
             raise ValidationError({"evidence": error.messages}) from None
-        services.record_event(
-            ticket=ticket,
-            actor=None,
-            kind=EventKind.ATTACHMENT_ADDED,
-            to_value=attachment.original_name,
-            data={
-                "attachment": attachment.pk,
-                "content_type": attachment.content_type,
-                "by_customer": True,
-            },
-            at=attachment.uploaded_at,
-        )
 
 
 def submit_web_complaint(

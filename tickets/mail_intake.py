@@ -33,7 +33,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints.models import Channel, Complaint
-from complaints.services import ComplaintInput, store_attachment
+from complaints.services import ComplaintInput
 
 from . import customers, services
 from .exceptions import IdempotencyKeyReused
@@ -48,7 +48,6 @@ from .mail_parsing import (
     strip_quoted,
 )
 from .models import (
-    EventKind,
     IdempotencyRecord,
     InboundEmail,
     State,
@@ -345,20 +344,8 @@ def _store_evidence(
             attachment.filename, attachment.content, attachment.content_type
         )
         try:
-            stored = store_attachment(complaint=ticket.complaint, upload=upload, uploaded_by=None)
+            services.keep_attachment(
+                ticket=ticket, upload=upload, actor=None, inbound_email=inbound.pk
+            )
         except ValidationError as error:
             notes.append(f"Not kept: {attachment.filename}: {' '.join(error.messages)}")
-            continue
-        services.record_event(
-            ticket=ticket,
-            actor=None,
-            kind=EventKind.ATTACHMENT_ADDED,
-            to_value=stored.original_name,
-            data={
-                "attachment": stored.pk,
-                "content_type": stored.content_type,
-                "by_customer": True,
-                "inbound_email": inbound.pk,
-            },
-            at=stored.uploaded_at,
-        )

@@ -609,20 +609,30 @@ def add_attachment(*, ticket_id: int, actor: AbstractBaseUser, upload: UploadedF
     with transaction.atomic():
         ticket = _lock(ticket_id)
         try:
-            attachment = store_attachment(
-                complaint=ticket.complaint, upload=upload, uploaded_by=actor
-            )
+            return keep_attachment(ticket=ticket, upload=upload, actor=actor)
         except ValidationError as error:
             raise ValidationError({"file": error.messages}) from None
-        record_event(
-            ticket=ticket,
-            actor=actor,
-            kind=EventKind.ATTACHMENT_ADDED,
-            to_value=attachment.original_name,
-            data={"attachment": attachment.pk, "content_type": attachment.content_type},
-            at=attachment.uploaded_at,
-        )
-        return attachment
+
+
+def keep_attachment(
+    *, ticket: Ticket, upload: UploadedFile, actor: AbstractBaseUser | None, **data
+) -> Attachment:
+    """Store a file on the ticket's complaint and audit it, in the caller's transaction.
+    Staff, the status page and the mailbox all attach through here; a file the customer
+    sent (no actor) is marked `by_customer`, and `data` adds to the event (the inbound
+    email it came in). A refused file raises the ValidationError of store_attachment."""
+    attachment = store_attachment(complaint=ticket.complaint, upload=upload, uploaded_by=actor)
+    if actor is None:
+        data["by_customer"] = True
+    record_event(
+        ticket=ticket,
+        actor=actor,
+        kind=EventKind.ATTACHMENT_ADDED,
+        to_value=attachment.original_name,
+        data={"attachment": attachment.pk, "content_type": attachment.content_type, **data},
+        at=attachment.uploaded_at,
+    )
+    return attachment
 
 
 def default_severity() -> Severity:

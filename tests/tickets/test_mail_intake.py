@@ -19,7 +19,7 @@ from django.core.management import CommandError, call_command
 
 from complaints.models import Attachment, Complaint
 from sla.models import SlaClock
-from tickets import mail_intake, mailbox, services
+from tickets import mailbox, services
 from tickets.mail_intake import process_inbound, process_stuck, receive_raw, store_raw
 from tickets.mail_parsing import decode_bytes, references_in, strip_quoted
 from tickets.mailbox import MailboxReader, fetch_mail
@@ -301,7 +301,7 @@ def test_unexpected_error_marks_the_message_failed_and_rolls_back_the_complaint(
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(mail_intake, "store_attachment", broken)
+    monkeypatch.setattr(services, "store_attachment", broken)
 
     inbound = receive("photo.eml")
 
@@ -357,7 +357,7 @@ def test_a_reply_delivered_twice_is_one_message(agent):
 
 
 def test_a_failed_message_can_be_processed_again_after_a_fix(monkeypatch):
-    monkeypatch.setattr(mail_intake, "store_attachment", lambda **kw: 1 / 0)
+    monkeypatch.setattr(services, "store_attachment", lambda **kw: 1 / 0)
     inbound = receive("photo.eml")
     assert inbound.status == Status.FAILED
     monkeypatch.undo()

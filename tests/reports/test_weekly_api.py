@@ -1,6 +1,7 @@
 """GET /api/reports/weekly/: figures checked against hand-made tickets with known answers."""
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -111,7 +112,9 @@ def test_escalations_and_satisfaction_are_reported(manager, agent):
     from tests.tickets.workflow_helpers import advance
 
     ticket = ticket_at(at(2026, 11, 23, 1, 0))
-    advance(ticket, "closed", agent)  # closed now (2026-W48) with a satisfaction score of 4
+    # Closed on the Wednesday of 2026-W48 with a satisfaction score of 4, whatever today is.
+    with time_machine.travel(at(2026, 11, 25, 15, 0), tick=False):
+        advance(ticket, "closed", agent)
 
     data = weekly(manager, "2026-W48")
 

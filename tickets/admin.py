@@ -129,16 +129,19 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+NOTIFICATION_STATUSES = {
+    "failed": _("Failed for good"),
+    "pending": _("Waiting to be sent"),
+    "sent": _("Sent"),
+}
+
+
 class NotificationStatusFilter(admin.SimpleListFilter):
     title = _("status")
     parameter_name = "status"
 
     def lookups(self, request, model_admin):
-        return [
-            ("failed", _("Failed for good")),
-            ("pending", _("Waiting to be sent")),
-            ("sent", _("Sent")),
-        ]
+        return list(NOTIFICATION_STATUSES.items())
 
     def queryset(self, request, queryset):
         if self.value() == "failed":
@@ -161,7 +164,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "kind",
         "email",
         "subject",
-        "status",
+        "status_label",
         "attempts",
         "next_attempt_at",
         "failed_at",
@@ -187,6 +190,10 @@ class NotificationAdmin(ReadOnlyAdmin):
     ordering = ("-created_at",)
     show_full_result_count = False
     actions = ("resend",)
+
+    @admin.display(description=_("status"))
+    def status_label(self, notification: Notification) -> str:
+        return NOTIFICATION_STATUSES[notification.status]
 
     def has_resend_permission(self, request) -> bool:
         return request.user.is_staff and is_supervisor(request.user)

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.contrib.admin.models import LogEntry
 from django.core import mail
 from django.test import Client
 
@@ -224,6 +225,7 @@ def test_permanently_failed_emails_are_listed_for_staff_with_their_error(agent, 
     page = listing.content.decode()
     assert "failed one" in page and "550 mailbox unavailable" in page
     assert "sent one" not in page
+    assert "Failed for good" in page
 
 
 def test_a_supervisor_resends_a_failed_email(agent, clock, django_capture_on_commit_callbacks):
@@ -237,6 +239,8 @@ def test_a_supervisor_resends_a_failed_email(agent, clock, django_capture_on_com
     row.refresh_from_db()
     assert row.sent_at is not None and row.failed_at is None
     assert subjects() == ["resend me"]
+    [entry] = LogEntry.objects.filter(object_id=str(row.pk))
+    assert entry.user == boss and "Queued again" in entry.get_change_message()
 
 
 @pytest.mark.parametrize(

@@ -228,6 +228,15 @@ def test_permanently_failed_emails_are_listed_for_staff_with_their_error(agent, 
     assert "Failed for good" in page
 
 
+def test_agents_see_the_outbox_and_staff_without_a_role_do_not(agent, clock):
+    failed_row(agent, subject="failed one")
+    seen = admin_client(make_user("agent-admin", "agents", is_staff=True))
+    unseen = admin_client(make_user("clerk", is_staff=True))
+
+    assert "failed one" in seen.get("/admin/tickets/notification/").content.decode()
+    assert unseen.get("/admin/tickets/notification/").status_code == 403
+
+
 def test_a_supervisor_resends_a_failed_email(agent, clock, django_capture_on_commit_callbacks):
     row = failed_row(agent, subject="resend me")
     boss = make_user("boss", "supervisors", is_staff=True)

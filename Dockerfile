@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    # The image is for production: without SECRET_KEY and ALLOWED_HOSTS it refuses to start.
+    # The image is for production: without SECRET_KEY, ALLOWED_HOSTS and an https SITE_URL
+    # it refuses to start.
     DJANGO_ENV=production
 
 # The processes run as an unprivileged user; the code stays owned by root (read-only to them).
@@ -25,12 +26,12 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected (and compressed, with hashed names) at build time. Production
-# settings refuse to load without a strong SECRET_KEY and a host name, so this one step gets
-# throwaway ones; they exist only for this RUN and are not baked into the image. var/ is
+# settings refuse to load without a strong SECRET_KEY, a host name and an https SITE_URL, so
+# this one step gets throwaway ones; they exist only for this RUN and are not baked into the image. var/ is
 # where the app writes at run time: uploaded evidence (MEDIA_ROOT, a volume in
 # docker-compose.yml) and the beat schedule file.
 RUN SECRET_KEY="build-only-$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-       ALLOWED_HOSTS=build.invalid \
+       ALLOWED_HOSTS=build.invalid SITE_URL=https://build.invalid \
        python manage.py collectstatic --noinput --verbosity 0 \
     && mkdir -p /app/var/media \
     && chown -R app:app /app/var

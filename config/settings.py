@@ -50,6 +50,21 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if IS_PRODUCTION else "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
+# The site's public address: every link in every email starts with it (customers' tracking
+# and survey links, staff's links to tickets). Development defaults to what `make run`
+# serves (scripts/dev.py sets it from --host and --port); production refuses to start
+# without an https one, since a wrong value sends every customer a dead link.
+SITE_URL = env("SITE_URL", "" if IS_PRODUCTION else "http://127.0.0.1:8000").rstrip("/")
+if IS_PRODUCTION:
+    from urllib.parse import urlsplit
+
+    _site = urlsplit(SITE_URL)
+    if _site.scheme != "https" or not _site.hostname or _site.path or _site.query:
+        raise ImproperlyConfigured(
+            "SITE_URL must be the site's public https address in production, e.g. "
+            f"https://complaints.example.com (got {SITE_URL!r})."
+        )
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -30,6 +30,8 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Links in the emails the worker sends point at this server (`make run PORT=8080` too).
+    os.environ.setdefault("SITE_URL", f"http://{args.host}:{args.port}")
     manage("migrate", "--noinput")
     manage("seed_demo", "--password", DEMO_PASSWORD)
 

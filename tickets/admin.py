@@ -4,21 +4,25 @@ Tickets change only through tickets.services (so every change is audited); the a
 itself can be neither edited nor deleted here.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from . import outbox
 from .login import AdminLoginForm
 from .models import (
     CannedReply,
     Escalation,
     InboundEmail,
     Message,
+    Notification,
     StaffProfile,
     Ticket,
     TicketEvent,
 )
-from .roles import is_staff_member
+from .roles import is_staff_member, is_supervisor
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -123,6 +127,104 @@ class InboundEmailAdmin(ReadOnlyAdmin):
     exclude = ("raw",)
     list_select_related = ("ticket__complaint",)
     show_full_result_count = False
+
+
+NOTIFICATION_STATUSES = {
+    "failed": _("Failed for good"),
+    "pending": _("Waiting to be sent"),
+    "sent": _("Sent"),
+}
+
+
+class NotificationStatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return list(NOTIFICATION_STATUSES.items())
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(failed_at__isnull=False, sent_at__isnull=True)
+        if self.value() == "pending":
+            return queryset.filter(failed_at__isnull=True, sent_at__isnull=True)
+        if self.value() == "sent":
+            return queryset.filter(sent_at__isnull=False)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdmin):
+    """The outbox: what was sent, what waits and what failed for good, with the error. The
+    bodies stay out of the page: an unsent acknowledgement's holds the customer's tracking
+    link. Supervisors resend failed emails (tickets.outbox.resend)."""
+
+    list_display = (
+        "created_at",
+        "kind",
+        "email",
+        "subject",
+        "status_label",
+        "attempts",
+        "next_attempt_at",
+        "failed_at",
+        "last_error",
+    )
+    list_filter = (NotificationStatusFilter, "kind")
+    search_fields = ("=email", "dedupe_key")
+    fields = (
+        "kind",
+        "ticket",
+        "recipient",
+        "email",
+        "subject",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "failed_at",
+        "redacted_at",
+    )
+    list_select_related = ("ticket__complaint", "recipient")
+    ordering = ("-created_at",)
+    show_full_result_count = False
+    actions = ("resend",)
+
+    @admin.display(description=_("status"))
+    def status_label(self, notification: Notification) -> str:
+        return NOTIFICATION_STATUSES[notification.status]
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.is_staff and is_supervisor(request.user)
+
+    @admin.action(description=_("Send the selected emails again"), permissions=["resend"])
+    def resend(self, request, queryset):
+        queued, refused = outbox.resend(notification_ids=queryset.values_list("pk", flat=True))
+        for row in Notification.objects.filter(pk__in=queued):
+            self.log_change(request, row, "Queued again by hand.")
+        if queued:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email queued again.", "%(count)d emails queued again.", len(queued)
+                )
+                % {"count": len(queued)},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d email not resent: it was sent already, or its links were "
+                    "removed after a week.",
+                    "%(count)d emails not resent: they were sent already, or their links were "
+                    "removed after a week.",
+                    len(refused),
+                )
+                % {"count": len(refused)},
+                messages.WARNING,
+            )
 
 
 class StaffProfileInline(admin.StackedInline):

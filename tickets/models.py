@@ -409,6 +409,11 @@ class Notification(models.Model):
     The outbox makes notifications survive a lost task or a broker outage: a task sends a row
     and stamps `sent_at`; a periodic flush re-sends rows whose task never ran. `dedupe_key`
     makes "notify X about Y" happen once, however often the cause is processed.
+
+    A failed send is recorded on the row (`attempts`, `last_error`, `next_attempt_at`), so
+    one row that cannot be sent never holds up the others; after tickets.outbox.MAX_ATTEMPTS
+    it is `failed_at` for good and waits in the admin for a person to resend it. Once sent
+    (or a week unsent) its tracking and survey links are removed (`redacted_at`).
     """
 
     kind = models.CharField(max_length=30, choices=NotificationKind.choices)
@@ -428,6 +433,12 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # After a failed attempt: when the flush may try again (empty: as soon as it is due).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Failed MAX_ATTEMPTS times: never tried again unless a person resends it.
+    failed_at = models.DateTimeField(null=True, blank=True)
+    # When the secrets (tracking and survey links) were removed from the stored bodies.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -435,11 +446,22 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=models.Q(sent_at__isnull=True),
                 name="notification_unsent_idx",
-            )
+            ),
+            models.Index(
+                fields=["failed_at"],
+                condition=models.Q(failed_at__isnull=False),
+                name="notification_failed_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.email}"
+
+    @property
+    def status(self) -> str:
+        if self.sent_at is not None:
+            return "sent"
+        return "failed" if self.failed_at is not None else "pending"
 
 
 class StaffProfile(models.Model):

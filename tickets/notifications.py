@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from .headers import one_line
 from .models import Escalation, Message, Notification, NotificationKind, StaffProfile, Ticket
 from .roles import Role
 
@@ -118,8 +119,9 @@ def save_staff_profile(
 
 
 def site_url(path: str) -> str:
-    """An absolute link for an email; SITE_URL is read at call time."""
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    """An absolute link for an email: settings.SITE_URL (from the environment; production
+    refuses to start without an https one), read at call time."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def _profile_of(user: AbstractBaseUser) -> StaffProfile | None:
@@ -170,7 +172,7 @@ def notify_assigned(*, ticket: Ticket, actor: AbstractBaseUser | None) -> None:
                 "",
             ]
         lines += [
-            _("Title: %s") % ticket.complaint.title,
+            _("Title: %s") % words["title"],
             _("Customer: %s") % _customer_words(ticket),
             _("Severity: %s") % ticket.severity,
             _("State: %s") % ticket.get_state_display(),
@@ -224,7 +226,8 @@ def notify_customer_replied(*, ticket: Ticket, message: Message) -> None:
 
 
 def _queue(*, dedupe_key: str, **fields) -> Notification | None:
-    fields["subject"] = fields["subject"][:255]
+    # Every row's subject is one line, whatever went into it (tickets.headers says why).
+    fields["subject"] = one_line(fields["subject"])[:255]
     notification, created = Notification.objects.get_or_create(
         dedupe_key=dedupe_key[:200], defaults=fields
     )
@@ -360,8 +363,10 @@ def _customer_words(ticket: Ticket) -> str:
     """The customer's name with whatever contact details they gave."""
     customer = ticket.complaint.customer
     contacts = ", ".join(c for c in (customer.email, customer.phone) if c)
-    return f"{customer.name} ({contacts})" if contacts and customer.name else str(customer)
+    name = one_line(customer.name)
+    return f"{name} ({contacts})" if contacts and name else one_line(customer)
 
 
 def _ticket_words(ticket: Ticket) -> dict[str, str]:
-    return {"ref": ticket.reference, "title": ticket.complaint.title}
+    """The reference and the title, single-line: they go into subjects."""
+    return {"ref": ticket.reference, "title": one_line(ticket.complaint.title)}

@@ -3,12 +3,9 @@
 from datetime import timedelta
 
 from celery import shared_task
-from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from .models import IdempotencyRecord, Notification
+from .models import IdempotencyRecord
 
 # A client retries a lost answer within minutes; a day is generous. After that the stored
 # answer (which holds the tracking token) is deleted.
@@ -23,74 +20,28 @@ def purge_idempotency_records() -> int:
     return deleted
 
 
-@shared_task(
-    acks_late=True,
-    time_limit=60,
-    soft_time_limit=45,
-    autoretry_for=(OSError,),
-    retry_backoff=True,
-    retry_kwargs={"max_retries": 8},
-)
+@shared_task(acks_late=True, time_limit=60, soft_time_limit=45)
 def send_notification(notification_id: int) -> bool:
-    """Send one queued email and stamp it sent; a row already sent is left alone.
+    """Send one queued email (tickets.outbox.deliver); a row already sent, failed for good
+    or waiting for its next try is left alone. A failure is recorded on the row, which the
+    flush below tries again later with a growing wait; the task itself never retries, and
+    the cause of the notification (a breach, say) is never repeated."""
+    from .outbox import deliver
 
-    A failure to send (SMTP down: OSError) is recorded and retried with backoff; the cause
-    of the notification (a breach, say) is never repeated.
-    """
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(pk=notification_id, sent_at__isnull=True)
-            .first()
-        )
-        if notification is None:
-            return False
-        try:
-            send_mail(
-                notification.subject,
-                notification.body,
-                None,
-                [notification.email],
-                html_message=notification.html_body or None,
-            )
-        except OSError as error:
-            failure = error
-        else:
-            notification.attempts += 1
-            notification.sent_at = timezone.now()
-            notification.last_error = ""
-            notification.save(update_fields=["sent_at", "attempts", "last_error"])
-            return True
-    # Recorded outside the transaction above, which ends without a change.
-    Notification.objects.filter(pk=notification_id).update(
-        attempts=F("attempts") + 1, last_error=str(failure)[:2000]
-    )
-    raise failure
+    return deliver(notification_id)
 
 
 # A task lost with the broker (or never enqueued because it was down) is found here, once
 # its row is NOTIFICATION_FLUSH_AFTER_SECONDS old (a minute): younger rows still have their
-# own task on the way.
+# own task on the way. Rows that failed are tried again here when their next try is due.
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def flush_notifications(limit: int = 500) -> int:
-    """Send queued notifications whose own task has not run within the flush delay."""
-    from django.conf import settings
+    """Send the due rows of the outbox, going on past any that fails (tickets.outbox.flush)."""
+    from .outbox import flush
 
-    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFICATION_FLUSH_AFTER_SECONDS)
-    ids = list(
-        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=8)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    sent = 0
-    for notification_id in ids:
-        try:
-            sent += send_notification(notification_id)
-        except OSError:
-            continue
-    return sent
+    return flush(limit=limit)
 
 
 # Leaves room inside the soft time limit to finish the message in hand; the rest of the

@@ -15,6 +15,7 @@ PRODUCTION = {
     "DJANGO_ENV": "production",
     "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "complaints.example.com",
+    "SITE_URL": "https://complaints.example.com",
     "DATABASE_URL": "postgres://complaints:pw@db.internal:5432/complaints",
     "REDIS_URL": "redis://redis.internal:6379/1",
     "CELERY_BROKER_URL": "redis://redis.internal:6379/0",
@@ -67,6 +68,10 @@ def test_check_deploy_still_clean_with_a_replica_and_cached_sessions():
         ({"SECRET_KEY_FALLBACKS": "old"}, "SECRET_KEY_FALLBACKS"),
         ({"DEBUG": "true"}, "DEBUG must be off"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must name"),
+        ({"SITE_URL": None}, "SITE_URL must be the site's public https address"),
+        ({"SITE_URL": "http://complaints.example.com"}, "SITE_URL must be the site's public"),
+        ({"SITE_URL": "complaints.example.com"}, "SITE_URL must be the site's public"),
+        ({"SITE_URL": "https://"}, "SITE_URL must be the site's public"),
         (
             {"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "REDIS_URL": None},
             "needs REDIS_URL",
@@ -100,3 +105,31 @@ def test_production_sets_the_secure_headers_and_cookies():
         "False",
         "django.contrib.sessions.backends.db",
     ]
+
+
+def test_production_links_start_with_site_url():
+    code = "from tickets.notifications import site_url; print(site_url('/track/abc/'))"
+    result = manage("shell", "--no-imports", "-c", code, SITE_URL="https://desk.example.com/")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "https://desk.example.com/track/abc/"
+
+
+@pytest.mark.parametrize("environment", ["development", "test"])
+def test_without_site_url_links_point_at_what_make_run_serves(environment):
+    code = "from tickets.notifications import site_url; print(site_url('/track/abc/'))"
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DJANGO_ENV=environment,
+        SECRET_KEY=None,
+        SITE_URL=None,
+        DATABASE_URL=None,
+        REDIS_URL=None,
+        CELERY_BROKER_URL=None,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "http://127.0.0.1:8000/track/abc/"

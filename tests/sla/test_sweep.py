@@ -127,24 +127,32 @@ def test_unassigned_tickets_warn_every_agent(
 def test_a_failed_email_is_retried_without_repeating_the_breach(
     clock, agent, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import tickets.tasks
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from tickets.outbox import retry_delay
 
     clock(at(2026, 11, 23, 10, 0))
     ticket = make_ticket()
     services.assign(ticket_id=ticket.pk, actor=agent, assignee=agent)
     calls = {"n": 0}
-    real_send = tickets.tasks.send_mail
+    real_send = EmailBackend.send_messages
 
-    def smtp_down_once(*args, **kwargs):
+    def smtp_down_once(self, messages):
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectionRefusedError("SMTP down")
-        return real_send(*args, **kwargs)
+        return real_send(self, messages)
 
-    monkeypatch.setattr(tickets.tasks, "send_mail", smtp_down_once)
+    monkeypatch.setattr(EmailBackend, "send_messages", smtp_down_once)
     run_sweep(clock, at(2026, 11, 24, 10, 1), django_capture_on_commit_callbacks)
 
     notification = Notification.objects.get(kind="sla_breach", recipient=agent)
+    assert (notification.attempts, notification.last_error) == (1, "SMTP down")
+    assert notification.sent_at is None and mail.outbox == []
+
+    clock(at(2026, 11, 24, 10, 1) + retry_delay(1))  # the flush tries it again when due
+    assert flush_notifications() == 1
+    notification.refresh_from_db()
     assert calls["n"] == 2
     assert (notification.attempts, notification.last_error) == (2, "")
     assert notification.sent_at is not None

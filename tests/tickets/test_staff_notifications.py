@@ -93,18 +93,6 @@ def test_assignment_emails_the_new_assignee_with_the_ticket_and_its_deadlines(
     assert mails_to(supervisor) == []
 
 
-def test_the_link_defaults_to_the_local_site_without_a_site_url(
-    agent, supervisor, settings, django_capture_on_commit_callbacks
-):
-    if hasattr(settings, "SITE_URL"):
-        del settings.SITE_URL
-    ticket = make_ticket()
-    with django_capture_on_commit_callbacks(execute=True):
-        services.assign(ticket_id=ticket.pk, actor=supervisor, assignee=agent)
-    [email] = mails_to(agent)
-    assert f"http://127.0.0.1:8000/desk/tickets/{ticket.pk}/" in email.body
-
-
 def test_due_times_are_in_the_assignees_own_time_zone(
     agent, supervisor, django_capture_on_commit_callbacks
 ):

@@ -358,3 +358,8 @@ def test_every_email_speaks_chinese(world, settings):
         content for _name, content, _type in digest.attachments
     )
     assert_chinese(texts)
+
+
+def test_a_new_complaint_is_received_not_a_time_on_its_status_page(world):
+    page = Client(headers=ZH).get(f"/track/{world['tokens'][0]}/").content.decode()
+    assert "已受理" in page and "受理时间" not in page

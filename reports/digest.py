@@ -7,6 +7,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from tickets.roles import Role
 
@@ -54,7 +55,10 @@ def build_digest(week: Week) -> EmailMessage:
             f"# {tables[name].title}\n" + table_csv_text(tables[name]).lstrip("\ufeff") + "\n"
             for name in ATTACHED_TABLES
         )
-        subject = f"[Complaints] Weekly report {week}: {report['total_received']} received"
+        subject = _("[Complaints] Weekly report %(week)s: %(count)s received") % {
+            "week": week,
+            "count": report["total_received"],
+        }
     message = EmailMessage(subject=subject, body=body, to=recipients())
     message.attach(f"weekly-report-{week}.csv", "\ufeff" + attachment, "text/csv")
     return message

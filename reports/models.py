@@ -221,6 +221,18 @@ class ActionChange(models.Model):
     class Meta:
         ordering = ("created_at", "id")
 
+    def summary(self) -> str:
+        """The change in the reader's language: stored field names and statuses are codes."""
+        if self.field == "created":
+            return _("recorded: %s") % self.to_value
+        if self.field == "status":
+            labels = dict(ActionStatus.choices)
+            return _("status: %(old)s → %(new)s") % {
+                "old": labels.get(self.from_value, self.from_value),
+                "new": labels.get(self.to_value, self.to_value),
+            }
+        return f"{self.field}: {self.from_value} → {self.to_value}"
+
 
 class DigestLog(models.Model):
     """A weekly digest that went out: the beat task sends each week's digest once, however

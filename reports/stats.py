@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.db import connection
 from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+from django.utils.translation import gettext as _
 
 # Time-to-reply histogram buckets, in hours: [0, 1), [1, 4), … [72, ∞).
 HISTOGRAM_HOURS = (0, 1, 4, 8, 24, 48, 72)
@@ -88,7 +89,10 @@ def histogram_buckets() -> list[tuple[str, float, float | None]]:
     edges = list(HISTOGRAM_HOURS)
     buckets = []
     for low, high in zip(edges, [*edges[1:], None], strict=True):
-        label = f"{low}–{high} h" if high is not None else f"≥ {low} h"
+        if high is not None:
+            label = _("%(low)s–%(high)s h") % {"low": low, "high": high}
+        else:
+            label = _("≥ %(low)s h") % {"low": low}
         buckets.append((label, low * 60.0, high * 60.0 if high is not None else None))
     return buckets
 

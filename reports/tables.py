@@ -5,6 +5,7 @@ and what they download cannot disagree."""
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 @dataclass
@@ -36,7 +37,13 @@ def build_tables(report: dict) -> list[Table]:
         Table(
             "trend",
             _("12-week trend"),
-            [_("Week"), _("Received"), _("Closed"), _("First reply met %"), _("Resolution met %")],
+            [
+                _("Week"),
+                pgettext_lazy("count", "Received"),
+                pgettext_lazy("count", "Closed"),
+                _("First reply met %"),
+                _("Resolution met %"),
+            ],
             [
                 [
                     w["week"],
@@ -82,7 +89,7 @@ def build_tables(report: dict) -> list[Table]:
                 ]
                 for label, s in (
                     (_("First reply"), sla["first_reply"]),
-                    (_("Resolution"), sla["resolution"]),
+                    (pgettext_lazy("sla clock", "Resolution"), sla["resolution"]),
                 )
             ],
         ),

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import Category, Channel
 from config.routers import reports_db
@@ -14,7 +15,7 @@ from .weeks import local_midnight
 
 COLUMNS = [
     ("complaint__reference", _("Reference")),
-    ("received_at", _("Received")),
+    ("received_at", pgettext_lazy("time", "Received")),
     ("channel", _("Channel")),
     ("state", _("State")),
     ("category__name_en", _("Category")),
@@ -27,7 +28,7 @@ COLUMNS = [
     ("complaint__order_number", _("Order number")),
     ("complaint__title", _("Title")),
     ("sla_state", _("SLA")),
-    ("closed_at", _("Closed")),
+    ("closed_at", pgettext_lazy("time", "Closed")),
     ("closure_reason", _("Closure reason")),
     ("compensation_amount", _("Compensation")),
     ("satisfaction_score", _("Satisfaction")),

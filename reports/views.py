@@ -6,6 +6,7 @@ managers record post-mortems and actions (reports.permissions).
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
@@ -129,6 +130,7 @@ def post_mortems(request):
             except (ValidationError, ServiceError) as error:
                 _service_errors(form, error)
             else:
+                messages.success(request, _("Post-mortem created."))
                 return HttpResponseRedirect(reverse("reports-postmortem", args=[pm.pk]))
     context = {
         "form": form,
@@ -155,6 +157,7 @@ def post_mortem(request, pk: int):
             except (ValidationError, ServiceError) as error:
                 _service_errors(form, error)
             else:
+                messages.success(request, _("Improvement action recorded."))
                 return HttpResponseRedirect(reverse("reports-postmortem", args=[pm.pk]))
     actions = pm.actions.select_related("owner").prefetch_related("changes__actor")
     context = {

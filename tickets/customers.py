@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from complaints.models import Complaint
 from complaints.services import (
@@ -73,7 +74,9 @@ def stage_of(ticket: Ticket) -> Stage:
 
     if ticket.state == State.CLOSED:
         return Stage(
-            "closed", _("Closed"), _("This complaint is closed. Thank you for telling us.")
+            "closed",
+            pgettext("stage", "Closed"),
+            _("This complaint is closed. Thank you for telling us."),
         )
     if ticket.waiting_on_customer:
         return Stage(
@@ -89,7 +92,7 @@ def stage_of(ticket: Ticket) -> Stage:
             _("Please tell us whether the solution below settles your complaint."),
         )
     if ticket.state == State.INTAKE:
-        label = _("Received")
+        label = pgettext("stage", "Received")
     elif ticket.state == State.VERIFY:
         label = _("Being checked")
     else:

@@ -41,7 +41,9 @@ def _choices(queryset, blank=ANY):
 
 
 class QueueFilterForm(forms.Form):
-    queue = forms.ChoiceField(choices=[(q, QUEUE_LABELS[q]) for q in QUEUES], required=False)
+    queue = forms.ChoiceField(
+        label=_("Queue"), choices=[(q, QUEUE_LABELS[q]) for q in QUEUES], required=False
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import Category, Channel, Complaint, Outcome, Responsibility, Severity
 
@@ -516,7 +517,7 @@ class InboundEmail(models.Model):
     so a message that cannot be understood is never lost: it waits here with its error."""
 
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("email status", "Received")
         COMPLAINT = "complaint", _("New complaint")
         REPLY = "reply", _("Reply to a ticket")
         FAILED = "failed", _("Could not be processed")

@@ -65,3 +65,20 @@ def test_the_dashboard_speaks_simplified_chinese(manager):
     )
     html = response.content.decode()
     assert "投诉周报" in html and "激增预警" in html and "12 周趋势" in html
+
+
+def test_the_dashboard_gives_minutes_and_the_received_count_in_chinese(manager):
+    keep_promise(ticket_at(at(2026, 11, 3, 9, 0), category="defective"), "first_reply", minutes=30)
+    response = browser(manager).get(
+        "/reports/weekly/", {"week": "2026-W45"}, headers={"Accept-Language": "zh-hans"}
+    )
+    html = response.content.decode()
+    assert "30 分钟" in html and " min" not in html
+    # "Received" here is a count of new complaints, not a time (受理时间).
+    assert '<span class="label">新增投诉</span>' in html and "受理时间" not in html
+
+
+def test_the_dashboard_gives_minutes_in_english(manager):
+    keep_promise(ticket_at(at(2026, 11, 3, 9, 0), category="defective"), "first_reply", minutes=30)
+    html = browser(manager).get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
+    assert "30 min" in html and '<span class="label">Received</span>' in html

@@ -166,3 +166,48 @@ def test_the_dashboard_shows_the_weekly_rate_before_and_after_a_done_action(mana
 def _tuesday(week: int):
     monday = Week(2026, week).monday
     return at(monday.year, monday.month, monday.day, 10, 0) + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("language", "said"), [("en", "Post-mortem created."), ("zh-hans", "复盘已创建。")]
+)
+def test_creating_a_post_mortem_says_so_after_the_redirect(manager, language, said):
+    response = browser(manager).post(
+        "/reports/postmortems/",
+        {
+            "title": "丢件复盘",
+            "subject": "category",
+            "category": Category.objects.get(slug="lost_parcel").pk,
+            "period_start": "2026-10-01",
+            "period_end": "2026-10-31",
+        },
+        headers={"Accept-Language": language},
+        follow=True,
+    )
+    assert response.redirect_chain[0][1] == 302
+    assert said in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "Improvement action recorded."), ("zh-hans", "改进措施已记录。")],
+)
+def test_recording_an_action_says_so_after_the_redirect(
+    manager, supervisor, post_mortem, language, said
+):
+    response = browser(manager).post(
+        f"/reports/postmortems/{post_mortem.pk}/",
+        {"what": "更换杯体供应商", "owner": supervisor.pk, "due_date": "2026-12-01"},
+        headers={"Accept-Language": language},
+        follow=True,
+    )
+    assert response.redirect_chain[0][1] == 302
+    assert said in response.content.decode()
+
+
+def test_a_refused_action_says_no_success(manager, post_mortem):
+    response = browser(manager).post(
+        f"/reports/postmortems/{post_mortem.pk}/", {"what": "", "due_date": "2026-12-01"}
+    )
+    assert response.status_code == 400
+    assert "Improvement action recorded." not in response.content.decode()

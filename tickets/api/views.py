@@ -50,6 +50,12 @@ class TokenView(ObtainAuthToken):
     throttle_scope = "token"
 
 
+REPLAY_NOTICE = (
+    "The tracking token is shown only in the first answer to an Idempotency-Key: it is not "
+    "stored (only its SHA-256), so a replay cannot repeat it."
+)
+
+
 class IntakeThrottle(LimitThrottle):
     """Limits anonymous submissions per address; staff and integrations are not limited."""
 
@@ -74,7 +80,10 @@ class ComplaintSubmitView(APIView):
                 "Idempotency-Key",
                 str,
                 OpenApiParameter.HEADER,
-                description="Retrying with the same key returns the first result (200).",
+                description=(
+                    "Retrying with the same key returns the first result (200), without "
+                    "the tracking token (shown only in the first answer)."
+                ),
             )
         ],
     )
@@ -89,16 +98,17 @@ class ComplaintSubmitView(APIView):
         result = submit_complaint(
             data=serializer.to_input(), submitted_by=request.user, idempotency_key=key
         )
-        body = ComplaintReceiptSerializer(
-            {
-                "reference": result.complaint.reference,
-                "status": result.ticket.state,
-                "tracking_token": result.tracking_token,
-                "ticket": result.ticket.pk,
-                "received_at": result.complaint.received_at,
-                "first_reply_due_at": result.ticket.first_reply_due_at,
-            }
-        ).data
+        receipt = {
+            "reference": result.complaint.reference,
+            "status": result.ticket.state,
+            "tracking_token": result.tracking_token or None,
+            "ticket": result.ticket.pk,
+            "received_at": result.complaint.received_at,
+            "first_reply_due_at": result.ticket.first_reply_due_at,
+        }
+        if result.replayed:
+            receipt["notice"] = REPLAY_NOTICE
+        body = ComplaintReceiptSerializer(receipt).data
         return Response(body, status=status.HTTP_200_OK if result.replayed else 201)
 
 

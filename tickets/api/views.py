@@ -5,7 +5,6 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,7 +14,6 @@ from rest_framework.views import APIView
 
 from .. import services, workflow
 from ..intake import submit_complaint
-from ..login import TokenSerializer
 from ..ratelimit import LimitThrottle
 from ..roles import is_staff_member
 from ..selectors import ticket_attachment, ticket_detail, ticket_queue
@@ -38,17 +36,6 @@ from .serializers import (
     TransitionSerializer,
     WaitingSerializer,
 )
-
-
-class TokenView(ObtainAuthToken):
-    """`POST {username, password}` → `{token}`; rate-limited per client address and locked
-    per username and address after repeated failures (tickets.lockout)."""
-
-    permission_classes = (AllowAny,)
-    serializer_class = TokenSerializer
-    throttle_classes = (LimitThrottle,)
-    throttle_scope = "token"
-
 
 REPLAY_NOTICE = (
     "The tracking token is shown only in the first answer to an Idempotency-Key: it is not "

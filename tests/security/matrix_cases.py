@@ -106,6 +106,19 @@ PAGES: dict[str, Case] = {
     "desk-next": Case("GET", fixed("/desk/next/"), E("login*3 302*5")),
     "desk-approvals": Case("GET", fixed("/desk/approvals/"), STAFF_READ),
     "desk-profile": Case("GET", fixed("/desk/profile/"), STAFF_READ),
+    "desk-token-create": Case(
+        "POST",
+        fixed("/desk/profile/tokens/"),
+        E("login*3 201*5"),
+        lambda w: {"name": "Matrix integration", "days": 30},
+        probe=lambda w: ApiToken.objects.count(),
+    ),
+    "desk-token-revoke": Case(
+        "POST",
+        lambda w, role: f"/desk/profile/tokens/{w.api_token_of(role)}/revoke/",
+        E("login*3 302*5"),
+        probe=lambda w: ApiToken.objects.count(),
+    ),
     "desk-decide": Case(
         "POST",
         lambda w, role: f"/desk/approvals/{w.escalation}/approve/",

@@ -25,6 +25,9 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # Access log on stdout; the request id lets it be matched with the application's lines.
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
+# Tracking and survey tokens in URLs are replaced by [redacted] in every access-log atom
+# and every error-log line (config/access_log.py).
+logger_class = "config.access_log.RedactingLogger"
 
 if os.environ.get("LOG_FORMAT") == "json":
     # gunicorn's own lines (start, worker boot, access) as JSON too; the formatter turns
@@ -42,13 +45,16 @@ if os.environ.get("LOG_FORMAT") == "json":
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["redact_secrets"],
                 "stream": "ext://sys.stderr",
             },
             "stdout": {
                 "class": "logging.StreamHandler",
                 "formatter": "json",
+                "filters": ["redact_secrets"],
                 "stream": "ext://sys.stdout",
             },
         },
         "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+        "filters": {"redact_secrets": {"()": "config.logs.RedactSecretsFilter"}},
     }

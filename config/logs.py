@@ -10,6 +10,10 @@ fresh random id; `RequestIdMiddleware` keeps it in a context variable for the le
 request and returns it in the response's `X-Request-ID`, so one line in the log, the
 proxy's access log and the client's error report can be matched. Outside a request (a
 Celery task, a management command) it is absent.
+
+No line carries a secret that sits in a URL: the token of `/track/<token>/…` and
+`/survey/<token>/` is replaced by `[redacted]` (`RedactSecretsFilter` on every handler of
+`LOGGING`, and `config.access_log.RedactingLogger` for gunicorn's access and error logs).
 """
 
 import contextvars
@@ -25,6 +29,16 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 
 # An incoming id is kept only if it is short and harmless in a log line or a header.
 INCOMING_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+# Paths whose next segment is a bearer secret: whoever holds the URL sees the complaint.
+SECRET_PATH = re.compile(r"(/(?:track|survey)/)[^/\s?#\"'<>]+")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """`text` with the secret segment of every tracking or survey path replaced."""
+    return SECRET_PATH.sub(rf"\g<1>{REDACTED}", text)
+
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is kept.
 _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -57,6 +71,33 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class RedactSecretsFilter(logging.Filter):
+    """Take the secret out of a record's message, its arguments and its extra fields before
+    any handler writes it (django.request's "Not Found: /track/<token>/", runserver's and
+    gunicorn's request lines)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, dict):
+            # gunicorn's access atoms: kept as a dict (JsonFormatter reads its fields).
+            for key, value in list(record.args.items()):
+                if isinstance(value, str):
+                    record.args[key] = redact(value)
+        else:
+            message = record.getMessage()
+            cleaned = redact(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS and isinstance(value, str):
+                setattr(record, key, redact(value))
+        if record.exc_info and not record.exc_text:
+            # A traceback may quote the URL; formatters reuse this cached text.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per record, on one line (newlines inside values are escaped)."""
 
@@ -81,7 +122,7 @@ class JsonFormatter(logging.Formatter):
         if record.name == "gunicorn.access" and isinstance(record.args, dict):
             entry |= _access_fields(record.args)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = redact(record.exc_text or self.formatException(record.exc_info))
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return json.dumps(entry, ensure_ascii=False, default=str)
@@ -129,14 +170,19 @@ def logging_config(*, log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+        "filters": {
+            "request_id": {"()": "config.logs.RequestIdFilter"},
+            "redact_secrets": {"()": "config.logs.RedactSecretsFilter"},
+        },
         "formatters": {log_format: formatters[log_format]},
         "handlers": {
             "console": {
                 "class": "logging.StreamHandler",
                 "formatter": log_format,
-                "filters": ["request_id"],
+                "filters": ["request_id", "redact_secrets"],
             }
         },
         "root": {"handlers": ["console"], "level": level},
+        # runserver's request lines (development), through the same redacting handler.
+        "loggers": {"django.server": {"handlers": ["console"], "propagate": False}},
     }

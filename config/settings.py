@@ -73,7 +73,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "complaints",
@@ -213,7 +212,8 @@ COMPENSATION_LIMITS = {
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Named, expiring tokens kept as SHA-256 digests (tickets.api_tokens).
+        "tickets.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tickets.permissions.IsStaffRole"],
     # drf-spectacular's, plus the refusals each operation can give (400, 403, 404, 409…).

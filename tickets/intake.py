@@ -29,6 +29,7 @@ SLA_SUMMARY = ["sla_state", "first_reply_due_at", "resolution_due_at", "next_due
 class IntakeResult:
     complaint: Complaint
     ticket: Ticket
+    # The secret of the status page; "" on a replay (only its hash is kept anywhere).
     tracking_token: str
     replayed: bool = False
 
@@ -50,7 +51,7 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> IntakeResult:
     return IntakeResult(
         complaint=ticket.complaint,
         ticket=ticket,
-        tracking_token=record.response["tracking_token"],
+        tracking_token="",
         replayed=True,
     )
 
@@ -106,12 +107,13 @@ def submit_complaint(
             ticket = _open_ticket(complaint=complaint, actor=actor)
             if idempotency_key:
                 # A concurrent twin blocks here on the unique index until the first commits,
-                # then fails and is answered from the stored record below.
+                # then fails and is answered from the stored record below. The tracking
+                # token is not kept: a replay says it was shown only in the first answer.
                 IdempotencyRecord.objects.create(
                     scope=scope,
                     key=idempotency_key,
                     request_hash=fingerprint,
-                    response={"ticket": ticket.pk, "tracking_token": token},
+                    response={"ticket": ticket.pk, "reference": complaint.reference},
                 )
     except IntegrityError:
         record = idempotency_key and (

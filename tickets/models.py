@@ -543,3 +543,7 @@ class InboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender}: {self.subject}"
+
+
+# Defined beside its services; imported here so Django finds the model.
+from .api_tokens import ApiToken  # noqa: E402, F401

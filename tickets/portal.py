@@ -92,13 +92,17 @@ def complaint_received(request):
     from datetime import datetime
 
     due = datetime.fromisoformat(receipt["due"]) if receipt["due"] else None
+    # The link is shown once: the session (a database row for weeks) keeps the receipt
+    # without the token after this page has been rendered with it.
+    token = receipt.pop("token", "")
+    request.session[RECEIPT] = receipt
     return render(
         request,
         "portal/received.html",
         {
             "receipt": receipt,
             "due": due,
-            "tracking_url": reverse("portal-track", args=[receipt["token"]]),
+            "tracking_url": reverse("portal-track", args=[token]) if token else "",
         },
     )
 

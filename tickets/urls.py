@@ -1,12 +1,18 @@
 from django.urls import path
 
-from . import views
+from . import token_views, views
 
 urlpatterns = [
     path("", views.queue, name="desk-queue"),
     path("next/", views.next_ticket, name="desk-next"),
     path("approvals/", views.approvals, name="desk-approvals"),
     path("profile/", views.profile, name="desk-profile"),
+    path("profile/tokens/", token_views.token_create, name="desk-token-create"),
+    path(
+        "profile/tokens/<int:token_id>/revoke/",
+        token_views.token_revoke,
+        name="desk-token-revoke",
+    ),
     path("approvals/<int:escalation_id>/<str:verdict>/", views.decide, name="desk-decide"),
     path("tickets/<int:pk>/", views.ticket_page, name="desk-ticket"),
     path("tickets/<int:pk>/transition/", views.transition, name="desk-transition"),

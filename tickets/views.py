@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services, workflow
+from .api_tokens import user_tokens
 from .canned import canned_replies_for, render_canned_reply
 from .exceptions import ServiceError
 from .forms import (
@@ -480,6 +481,8 @@ def profile(request):
         {
             "form": form,
             "compensation_limit": money(limit) if limit is not None else None,
+            "api_tokens": user_tokens(request.user),
+            "now": timezone.now(),
         },
         status=status,
     )

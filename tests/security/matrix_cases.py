@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from complaints.models import Attachment, Complaint
+from tickets.api_tokens import ApiToken
 from tickets.models import Escalation, Message, Ticket
 
 from .world import ROLES, SURVEY_TOKEN_A, World, photo
@@ -105,6 +106,19 @@ PAGES: dict[str, Case] = {
     "desk-next": Case("GET", fixed("/desk/next/"), E("login*3 302*5")),
     "desk-approvals": Case("GET", fixed("/desk/approvals/"), STAFF_READ),
     "desk-profile": Case("GET", fixed("/desk/profile/"), STAFF_READ),
+    "desk-token-create": Case(
+        "POST",
+        fixed("/desk/profile/tokens/"),
+        E("login*3 201*5"),
+        lambda w: {"name": "Matrix integration", "days": 30},
+        probe=lambda w: ApiToken.objects.count(),
+    ),
+    "desk-token-revoke": Case(
+        "POST",
+        lambda w, role: f"/desk/profile/tokens/{w.api_token_of(role)}/revoke/",
+        E("login*3 302*5"),
+        probe=lambda w: ApiToken.objects.count(),
+    ),
     "desk-decide": Case(
         "POST",
         lambda w, role: f"/desk/approvals/{w.escalation}/approve/",
@@ -275,6 +289,22 @@ API: dict[str, Case] = {
         E("403*3 403 403 200 200 200"),
     ),
     "GET /api/taxonomy/": Case("GET", fixed("/api/taxonomy/"), E("200*8")),
+    # Each staff member's own API tokens: list, issue, revoke (another's is 404).
+    "GET /api/tokens/": Case("GET", fixed("/api/tokens/"), API_STAFF_READ),
+    "POST /api/tokens/": Case(
+        "POST",
+        fixed("/api/tokens/"),
+        E("403*3 201*5"),
+        lambda w: {"name": "Matrix integration"},
+        json=True,
+        probe=lambda w: ApiToken.objects.count(),
+    ),
+    "DELETE /api/tokens/{token_id}/": Case(
+        "DELETE",
+        lambda w, role: f"/api/tokens/{w.api_token_of(role)}/",
+        E("403*3 204*5"),
+        probe=lambda w: ApiToken.objects.count(),
+    ),
     "GET /api/workflow/": Case("GET", fixed("/api/workflow/"), API_STAFF_READ),
     "GET /api/tickets/": Case("GET", fixed("/api/tickets/"), API_STAFF_READ),
     "GET /api/tickets/{id}/": Case("GET", api_a(), API_STAFF_READ),
@@ -388,7 +418,6 @@ ADMIN_MODELS = {
     "sla.slapolicy": "ModelPermissions",
     "auth.user": "ModelPermissions",
     "auth.group": "ModelPermissions",
-    "authtoken.tokenproxy": "ModelPermissions",
 }
 
 # Admin pages that are not a model's: by URL name.

@@ -23,9 +23,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from config.wsgi import application
+from tickets.api_tokens import ApiToken, issue_token
 
 from ..factories import make_ticket
 from ..tickets.workflow_helpers import advance
@@ -111,11 +111,15 @@ def fuzz_world(reference_data, settings):
     for path in ("/api/escalations/{id}/", "/api/escalations/{id}/approve/"):
         KNOWN_PATH_PARAMETERS[path] = [{"id": world.escalation}]
     KNOWN_PATH_PARAMETERS["/api/escalations/{id}/reject/"] = [{"id": world.escalation}]
+    # A token the fuzzer may revoke (the agent's own "World integration"), never its own.
+    KNOWN_PATH_PARAMETERS["/api/tokens/{token_id}/"] = [
+        {"token_id": t.pk} for t in ApiToken.objects.all()
+    ]
 
     headers = {"anonymous": {}}
     for role in FUZZ_ROLES[1:]:
-        token, _ = Token.objects.get_or_create(user=world.users[role])
-        headers[role] = {"Authorization": f"Token {token.key}"}
+        secret = issue_token(user=world.users[role], name="Fuzzing").secret
+        headers[role] = {"Authorization": f"Token {secret}"}
     # Requests reach the WSGI application directly, not through Django's test client, so
     # nothing stops Django from closing the test's own connection at the end of each request
     # (inside the test's transaction; on PostgreSQL every later query would then fail):

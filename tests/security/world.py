@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from complaints.services import hash_tracking_token
 from tickets import approvals, customers, services
+from tickets.api_tokens import issue_token
 from tickets.models import InboundEmail, Ticket
 
 from ..factories import complaint_input, make_user
@@ -59,6 +59,10 @@ class World:
     staff_file_a: int  # a file staff added to ticket A
     evidence_b: int
     escalation: int
+    api_tokens: dict[str, int]  # a token each staff role holds (its id)
+
+    def api_token_of(self, role: str) -> int:
+        return self.api_tokens.get(role, 0)
 
     def token_of(self, role: str) -> str:
         """The tracking token a role holds; staff and strangers hold none that works."""
@@ -82,7 +86,10 @@ def build_world() -> World:
         "manager": make_user("manager1", "managers", is_staff=True),
         "superuser": make_user("root", is_staff=True, is_superuser=True),
     }
-    Token.objects.create(user=users["agent"])
+    api_tokens = {
+        role: issue_token(user=user, name="World integration").token.pk
+        for role, user in users.items()
+    }
     agent = users["agent"]
     a = customers.submit_web_complaint(data=complaint_input(), evidence=[photo("cup-a.png")])
     b = customers.submit_web_complaint(
@@ -136,4 +143,5 @@ def build_world() -> World:
         staff_file_a=staff_file.pk,
         evidence_b=b.complaint.attachments.get().pk,
         escalation=escalation.pk,
+        api_tokens=api_tokens,
     )

@@ -83,12 +83,19 @@ class ComplaintReceiptSerializer(serializers.Serializer):
     reference = serializers.CharField()
     status = serializers.ChoiceField(choices=State.choices)
     tracking_token = serializers.CharField(
-        help_text="Secret key to the complaint's status page; shown only here."
+        allow_null=True,
+        help_text=(
+            "Secret key to the complaint's status page; shown only in the first answer (201). "
+            "null in a replay (200): it is not stored, only its SHA-256."
+        ),
     )
     ticket = serializers.IntegerField()
     received_at = serializers.DateTimeField()
     first_reply_due_at = serializers.DateTimeField(
         allow_null=True, help_text="When the customer will hear from us at the latest."
+    )
+    notice = serializers.CharField(
+        required=False, help_text="In a replay only: why `tracking_token` is null."
     )
 
 

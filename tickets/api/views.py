@@ -5,7 +5,6 @@ from django.http import FileResponse, Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,7 +14,6 @@ from rest_framework.views import APIView
 
 from .. import services, workflow
 from ..intake import submit_complaint
-from ..login import TokenSerializer
 from ..ratelimit import LimitThrottle
 from ..roles import is_staff_member
 from ..selectors import ticket_attachment, ticket_detail, ticket_queue
@@ -39,15 +37,10 @@ from .serializers import (
     WaitingSerializer,
 )
 
-
-class TokenView(ObtainAuthToken):
-    """`POST {username, password}` → `{token}`; rate-limited per client address and locked
-    per username and address after repeated failures (tickets.lockout)."""
-
-    permission_classes = (AllowAny,)
-    serializer_class = TokenSerializer
-    throttle_classes = (LimitThrottle,)
-    throttle_scope = "token"
+REPLAY_NOTICE = (
+    "The tracking token is shown only in the first answer to an Idempotency-Key: it is not "
+    "stored (only its SHA-256), so a replay cannot repeat it."
+)
 
 
 class IntakeThrottle(LimitThrottle):
@@ -74,7 +67,10 @@ class ComplaintSubmitView(APIView):
                 "Idempotency-Key",
                 str,
                 OpenApiParameter.HEADER,
-                description="Retrying with the same key returns the first result (200).",
+                description=(
+                    "Retrying with the same key returns the first result (200), without "
+                    "the tracking token (shown only in the first answer)."
+                ),
             )
         ],
     )
@@ -89,16 +85,17 @@ class ComplaintSubmitView(APIView):
         result = submit_complaint(
             data=serializer.to_input(), submitted_by=request.user, idempotency_key=key
         )
-        body = ComplaintReceiptSerializer(
-            {
-                "reference": result.complaint.reference,
-                "status": result.ticket.state,
-                "tracking_token": result.tracking_token,
-                "ticket": result.ticket.pk,
-                "received_at": result.complaint.received_at,
-                "first_reply_due_at": result.ticket.first_reply_due_at,
-            }
-        ).data
+        receipt = {
+            "reference": result.complaint.reference,
+            "status": result.ticket.state,
+            "tracking_token": result.tracking_token or None,
+            "ticket": result.ticket.pk,
+            "received_at": result.complaint.received_at,
+            "first_reply_due_at": result.ticket.first_reply_due_at,
+        }
+        if result.replayed:
+            receipt["notice"] = REPLAY_NOTICE
+        body = ComplaintReceiptSerializer(receipt).data
         return Response(body, status=status.HTTP_200_OK if result.replayed else 201)
 
 

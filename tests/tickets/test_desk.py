@@ -252,6 +252,25 @@ def test_evidence_is_served_to_staff_only(agent, api):
     assert Client().get(url).status_code == 302  # to the login page
 
 
+def test_an_agent_cannot_attach_evidence_to_a_colleagues_ticket_from_the_page(
+    agent, other_agent, supervisor
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_api import png_bytes
+
+    ticket = make_ticket()
+    services.assign(ticket_id=ticket.pk, actor=other_agent, assignee=other_agent)
+    url = f"/desk/tickets/{ticket.pk}/attach/"
+    client = login(agent)
+    refused = client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}, follow=True)
+    assert "assigned to agent2" in refused.content.decode()
+    assert ticket.complaint.attachments.count() == 0
+    for user in (other_agent, supervisor):
+        login(user).post(url, {"file": SimpleUploadedFile("b.png", png_bytes())})
+    assert ticket.complaint.attachments.count() == 2
+
+
 def test_the_workspace_speaks_chinese_when_asked(agent):
     make_ticket()
     client = login(agent)

@@ -1,5 +1,6 @@
 """Forms of the workspace. They check types and shape; the services check the rules."""
 
+import logging
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -22,6 +23,8 @@ from .models import (
 from .notifications import STAFF_KINDS
 from .selectors import QUEUES
 from .workflow import Transition
+
+log = logging.getLogger(__name__)
 
 QUEUE_LABELS = {
     "mine": _("My open tickets"),
@@ -120,7 +123,12 @@ def filter_menus() -> dict[str, list[tuple[str, str]]]:
 
 
 def forget_filter_menus(**_kwargs) -> None:
-    cache.delete_many([MENUS_KEY + code for code, _name in settings.LANGUAGES])
+    # Runs on every user save, a login's last_login included: a cache outage must not
+    # turn a login into an error (the menus then live at most MENUS_SECONDS too long).
+    try:
+        cache.delete_many([MENUS_KEY + code for code, _name in settings.LANGUAGES])
+    except Exception:
+        log.warning("filter menus not forgotten: the cache is unavailable", exc_info=True)
 
 
 def _taxonomy_field(model, label):

@@ -10,65 +10,81 @@ Every way in (the login page, the admin's login, `POST /api/auth/token/`) authen
 through `LockoutModelBackend`, which refuses a locked pair before checking the password;
 failures are counted from Django's `user_login_failed` signal. The forms ask
 `seconds_locked` first so the person is told why and for how long.
+
+The counts and locks are rows of `LoginFailureCount` in the database, not cache entries:
+the rate limits may fail open when the cache is down, the lockout must not (a guesser
+would only have to wait for a Redis outage). A login needs the database anyway, so this
+adds no new way to fail; it costs one indexed read per attempt and one write per failure.
 """
 
 import hashlib
 import logging
 import math
-import time
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import LoginFailureCount
 from .ratelimit import client_ip
 
 log = logging.getLogger(__name__)
 
 
-def _key(kind: str, request, username: str) -> str:
+def _key(request, username: str) -> str:
     who = f"{(username or '').strip().lower()}|{client_ip(request) if request else ''}"
-    return f"login-{kind}:" + hashlib.sha256(who.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(who.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def seconds_locked(request, username: str, *, now: float | None = None) -> int:
+def seconds_locked(request, username: str, *, now: datetime | None = None) -> int:
     """How long this username may not log in from this address (0: it may)."""
-    now = time.time() if now is None else now
-    try:
-        until = cache.get(_key("lock", request, username))
-    except Exception:  # the cache is down: fail open, as the rate limits do
-        log.warning("login lockout not checked: the cache is unavailable", exc_info=True)
-        return 0
-    return max(0, math.ceil(until - now)) if until else 0
+    now = timezone.now() if now is None else now
+    until = (
+        LoginFailureCount.objects.filter(key=_key(request, username), locked_until__gt=now)
+        .values_list("locked_until", flat=True)
+        .first()
+    )
+    return max(1, math.ceil((until - now).total_seconds())) if until else 0
 
 
-def record_failure(request, username: str, *, now: float | None = None) -> None:
-    now = time.time() if now is None else now
-    failures_key = _key("failures", request, username)
-    lock_seconds = settings.LOGIN_LOCKOUT_SECONDS
-    try:
-        cache.add(failures_key, 0, timeout=lock_seconds)
-        try:
-            failures = cache.incr(failures_key)
-        except ValueError:
-            cache.set(failures_key, 1, timeout=lock_seconds)
-            failures = 1
-        if failures >= settings.LOGIN_LOCKOUT_FAILURES:
-            cache.set(_key("lock", request, username), now + lock_seconds, timeout=lock_seconds)
-            cache.delete(failures_key)
-            log.warning("login locked for %ss after %s failures", lock_seconds, failures)
-    except Exception:
-        log.warning("login failure not counted: the cache is unavailable", exc_info=True)
+def record_failure(request, username: str, *, now: datetime | None = None) -> None:
+    """Count one wrong password; the `LOGIN_LOCKOUT_FAILURES`th within
+    `LOGIN_LOCKOUT_SECONDS` of the first locks the pair for `LOGIN_LOCKOUT_SECONDS`.
+    Concurrent failures are counted one after the other (the row is locked)."""
+    now = timezone.now() if now is None else now
+    window = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS)
+    key = _key(request, username)
+    with transaction.atomic():
+        count = _locked_count(key, now + window)
+        if count.counting_until <= now:  # the last window is over: count afresh
+            count.failures, count.counting_until = 0, now + window
+        count.failures += 1
+        if count.failures >= settings.LOGIN_LOCKOUT_FAILURES:
+            count.failures, count.locked_until, count.counting_until = 0, now + window, now + window
+            log.warning("login locked for %ss after repeated failures", window.total_seconds())
+        count.save(update_fields=["failures", "counting_until", "locked_until"])
+    # Outside the transaction above, so it never waits for another row while holding one.
+    LoginFailureCount.objects.filter(counting_until__lt=now).delete()
+
+
+def _locked_count(key: str, counting_until: datetime) -> LoginFailureCount:
+    """The pair's row, created if missing, locked until the transaction ends."""
+    while True:
+        LoginFailureCount.objects.bulk_create(
+            [LoginFailureCount(key=key, counting_until=counting_until)], ignore_conflicts=True
+        )
+        count = LoginFailureCount.objects.select_for_update().filter(key=key).first()
+        if count is not None:  # else an old row was purged between the two: insert again
+            return count
 
 
 def clear(request, username: str) -> None:
-    try:
-        cache.delete_many([_key("failures", request, username), _key("lock", request, username)])
-    except Exception:
-        log.warning("login failures not cleared: the cache is unavailable", exc_info=True)
+    LoginFailureCount.objects.filter(key=_key(request, username)).delete()
 
 
 def locked_message(seconds: int) -> str:

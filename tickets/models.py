@@ -494,6 +494,22 @@ class StaffProfile(models.Model):
         return f"profile of {self.user}"
 
 
+class LoginFailureCount(models.Model):
+    """Wrong passwords for one username from one address (tickets.lockout), kept in the
+    database so that a cache outage cannot reset them and switch the lockout off."""
+
+    # SHA-256 of "username|address": neither is stored readable.
+    key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    # Failures are counted until then; it is never before `locked_until`, so a row whose
+    # counting has ended means nothing any more and may be deleted.
+    counting_until = models.DateTimeField(db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.failures} failure(s), counting until {self.counting_until:%Y-%m-%d %H:%M}"
+
+
 class CannedReply(models.Model):
     """A phrase agents insert into replies, per language, with placeholders such as
     {customer_name}, {reference}, {agent_name} and {first_reply_due}."""

@@ -604,10 +604,12 @@ def log_contact_attempt(
 
 
 def add_attachment(*, ticket_id: int, actor: AbstractBaseUser, upload: UploadedFile) -> Attachment:
-    """Store an evidence file on the ticket's complaint (type checked by content)."""
+    """Store an evidence file on the ticket's complaint (type checked by content), by the
+    ticket's agent (or any agent while it is unassigned) or a supervisor, as for a reply."""
     _require_worker(actor)
     with transaction.atomic():
         ticket = _lock(ticket_id)
+        _require_owner(actor, ticket)
         try:
             return keep_attachment(ticket=ticket, upload=upload, actor=actor)
         except ValidationError as error:

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -435,7 +436,17 @@ def decide(request, escalation_id: int, verdict: str):
                 "verdict": _("approved") if verdict == "approve" else _("rejected"),
             },
         )
-    return HttpResponseRedirect(request.POST.get("next") or reverse("desk-approvals"))
+    return HttpResponseRedirect(_local_next(request) or reverse("desk-approvals"))
+
+
+def _local_next(request) -> str:
+    """The form's `next` if it leads to a page of this site; "" for anything else, so a
+    crafted link cannot send a supervisor elsewhere after a decision."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 @staff_required

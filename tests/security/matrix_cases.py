@@ -165,11 +165,11 @@ PAGES: dict[str, Case] = {
         lambda w: {"channel": "phone", "reached": "yes", "note": "已联系"},
         probe=lambda w: w.ticket_a.contact_attempts.count(),
     ),
-    # Evidence, like an internal note, may be added by any worker (docs/decisions.md).
+    # Evidence, like a public reply, is added by the ticket's agent or a supervisor.
     "desk-attach": Case(
         "POST",
         a("attach/"),
-        E("login*3 302 302 302 403 302"),
+        WORKER_WRITE,
         lambda w: {"file": photo("more.png")},
         probe=attachments_count,
     ),
@@ -341,7 +341,7 @@ API: dict[str, Case] = {
     "POST /api/tickets/{id}/attachments/": Case(
         "POST",
         api_a("attachments/"),
-        E("403*3 201 201 201 403 201"),
+        E("403*3 201 403 201 403 201"),
         lambda w: {"file": photo("more.png")},
         probe=attachments_count,
     ),

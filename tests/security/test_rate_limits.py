@@ -201,3 +201,85 @@ def test_the_api_and_the_admin_say_so_too(lockout_of_three):
         REMOTE_ADDR="10.0.0.1",
     )
     assert "Too many failed attempts" in admin.content.decode()
+
+
+# Lockout while the cache is down: the counts live in the database, so an outage of the
+# cache (a Redis port where nothing listens, not a mock) cannot switch the lockout off.
+
+
+@pytest.fixture
+def cache_unreachable(settings):
+    """The default cache pointed at a port where nothing listens (made before it: agent1,
+    the lockout of five). Whatever talks to the cache from here on meets a real refusal."""
+    import socket
+
+    settings.LOGIN_LOCKOUT_FAILURES = 5
+    make_user("agent1", "agents")
+
+    with socket.socket() as probe:  # a port nobody listens on: bound, then released
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: it is down)
+        cache.get("anything")
+    return port
+
+
+def test_the_lockout_holds_while_the_cache_is_down(cache_unreachable):
+    client = Client()
+    for _ in range(30):
+        login(client, "agent1")
+    right = login(client, "agent1", password="correct-horse-battery")
+    assert "_auth_user_id" not in client.session
+    assert right.status_code == 200
+    assert "Too many failed attempts" in right.content.decode()
+    api = Client().post(
+        "/api/auth/token/",
+        {"username": "agent1", "password": "correct-horse-battery"},
+        REMOTE_ADDR="10.0.0.1",
+    )
+    assert api.status_code == 400
+    assert "Too many failed attempts" in api.json()["detail"]
+
+
+def test_the_right_password_still_works_before_the_limit_while_the_cache_is_down(
+    cache_unreachable,
+):
+    client = Client()
+    for _ in range(4):
+        login(client, "agent1")
+    assert login(client, "agent1", password="correct-horse-battery").status_code == 302
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_failures_arriving_together_are_all_counted(settings):
+    from tests.tickets.test_concurrency import run_together
+    from tickets import lockout
+
+    settings.LOGIN_LOCKOUT_FAILURES = 6
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.0.0.1")
+    outcomes = run_together(*[lambda: lockout.record_failure(request, "agent1")] * 5)
+    assert [kind for kind, _value in outcomes] == ["ok"] * 5
+    assert not lockout.seconds_locked(request, "agent1")
+    lockout.record_failure(request, "agent1")  # the sixth
+    assert lockout.seconds_locked(request, "agent1") == settings.LOGIN_LOCKOUT_SECONDS
+
+
+def test_counts_whose_time_is_over_are_deleted(lockout_of_three, time_machine):
+    from tickets.models import LoginFailureCount
+
+    time_machine.move_to("2026-11-23 10:00:00Z", tick=False)
+    login(Client(), "agent1", ip="10.0.0.1")
+    login(Client(), "agent1", ip="10.0.0.2")
+    assert LoginFailureCount.objects.count() == 2
+    time_machine.move_to("2026-11-23 10:15:01Z", tick=False)
+    login(Client(), "agent1", ip="10.0.0.3")
+    assert LoginFailureCount.objects.count() == 1
+    assert "agent1" not in str(list(LoginFailureCount.objects.values()))  # keys are hashed

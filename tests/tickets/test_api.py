@@ -513,6 +513,39 @@ def test_staff_attach_a_photo_and_download_it_as_an_attachment(agent, api):
     assert api.get(url).status_code in (401, 403)
 
 
+def _upload(name: str = "裂痕.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, png_bytes(), content_type="image/png")
+
+
+def test_an_agent_cannot_attach_evidence_to_a_colleagues_ticket(agent, other_agent):
+    from tickets import services
+
+    ticket = make_ticket()
+    services.assign(ticket_id=ticket.pk, actor=other_agent, assignee=other_agent)
+    response = client_for(agent).post(
+        f"/api/tickets/{ticket.pk}/attachments/", {"file": _upload()}, format="multipart"
+    )
+    assert response.status_code == 403
+    assert "assigned to" in response.json()["detail"]
+    assert ticket.complaint.attachments.count() == 0
+    assert not ticket.events.filter(kind="attachment_added").exists()
+
+
+def test_the_owner_and_supervisors_attach_evidence(agent, other_agent, supervisor):
+    from tickets import services
+
+    ticket = make_ticket()
+    services.assign(ticket_id=ticket.pk, actor=other_agent, assignee=other_agent)
+    for user in (other_agent, supervisor):
+        response = client_for(user).post(
+            f"/api/tickets/{ticket.pk}/attachments/", {"file": _upload()}, format="multipart"
+        )
+        assert response.status_code == 201, (user.username, response.json())
+    assert ticket.complaint.attachments.filter(uploaded_by__isnull=False).count() == 2
+
+
 def test_a_renamed_executable_is_refused(agent):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

@@ -252,6 +252,25 @@ def test_evidence_is_served_to_staff_only(agent, api):
     assert Client().get(url).status_code == 302  # to the login page
 
 
+def test_an_agent_cannot_attach_evidence_to_a_colleagues_ticket_from_the_page(
+    agent, other_agent, supervisor
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_api import png_bytes
+
+    ticket = make_ticket()
+    services.assign(ticket_id=ticket.pk, actor=other_agent, assignee=other_agent)
+    url = f"/desk/tickets/{ticket.pk}/attach/"
+    client = login(agent)
+    refused = client.post(url, {"file": SimpleUploadedFile("a.png", png_bytes())}, follow=True)
+    assert "assigned to agent2" in refused.content.decode()
+    assert ticket.complaint.attachments.count() == 0
+    for user in (other_agent, supervisor):
+        login(user).post(url, {"file": SimpleUploadedFile("b.png", png_bytes())})
+    assert ticket.complaint.attachments.count() == 2
+
+
 def test_the_workspace_speaks_chinese_when_asked(agent):
     make_ticket()
     client = login(agent)
@@ -260,3 +279,38 @@ def test_the_workspace_speaks_chinese_when_asked(agent):
     assert "我的待办工单" in text and "即将超时" in text
     client.post("/i18n/setlang/", {"language": "en", "next": "/desk/"})
     assert "My open tickets" in client.get("/desk/").content.decode()
+
+
+# Deciding on /desk/approvals/ goes back to a page of this site, never elsewhere.
+
+
+def _review(agent) -> int:
+    from tickets.approvals import request_escalation
+
+    ticket = make_ticket()
+    services.assign(ticket_id=ticket.pk, actor=agent, assignee=agent)
+    return request_escalation(
+        ticket_id=ticket.pk, actor=agent, kind="supervisor_review", reason="请主管看看"
+    ).pk
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]
+)
+@pytest.mark.parametrize("verdict", ["approve", "reject"])
+def test_a_decision_never_redirects_to_another_site(agent, supervisor, verdict, target):
+    escalation = _review(agent)
+    response = login(supervisor).post(
+        f"/desk/approvals/{escalation}/{verdict}/", {"note": "好", "next": target}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/approvals/"
+
+
+def test_a_decision_follows_a_local_next(agent, supervisor):
+    escalation = _review(agent)
+    response = login(supervisor).post(
+        f"/desk/approvals/{escalation}/approve/", {"note": "好", "next": "/desk/?tab=mine"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/desk/?tab=mine"

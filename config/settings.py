@@ -275,7 +275,14 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", str(BASE_DIR / "var" / "celerybeat-schedule")
 )
 
-EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Development (`make run`): each email a file under EMAIL_FILE_PATH, one line in the terminal,
+# and a staff page to read them at /dev/mail/ (tickets.devmail); elsewhere the console.
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "tickets.devmail.DemoMailBackend"
+    if DJANGO_ENV == "development"
+    else "django.core.mail.backends.console.EmailBackend",
+)
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.health import healthz, readyz
 from sla.api import TicketSlaView
+from tickets.devmail import mail_page_enabled
 from tickets.login import LoginView
 
 urlpatterns = [
@@ -28,6 +29,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
 ]
+
+# Development only: the emails `make run` sent, read in the browser (tickets.devmail). Never
+# mounted in production, where DEBUG is always off.
+if mail_page_enabled():
+    urlpatterns.append(path("dev/mail/", include("tickets.devmail")))
 
 # A database outage is answered 503 with Retry-After, not 500 (config/errors.py).
 handler500 = "config.errors.server_error"

@@ -210,3 +210,22 @@ def resend(*, notification_ids: Iterable[int]) -> tuple[list[int], list[int]]:
         for pk in queued:
             transaction.on_commit(lambda pk=pk: send_soon(pk))
     return queued, refused
+
+
+def settle_as_sent(*, notification_ids: Iterable[int]) -> int:
+    """Stamp unsent rows sent at their own `created_at`, without sending them, their links
+    removed as on any sent row; returns how many. For replayed history (seed_demo): those
+    emails went out when they were written, not all at once when the demo starts."""
+    rows = Notification.objects.filter(pk__in=list(notification_ids), sent_at__isnull=True).only(
+        "pk", "created_at", "body", "html_body"
+    )
+    settled = 0
+    for row in rows.iterator():
+        settled += Notification.objects.filter(pk=row.pk, sent_at__isnull=True).update(
+            sent_at=row.created_at,
+            redacted_at=row.created_at,
+            body=redact_secrets(row.body),
+            html_body=redact_secrets(row.html_body),
+            next_attempt_at=None,
+        )
+    return settled

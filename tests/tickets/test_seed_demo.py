@@ -3,21 +3,25 @@
 import json
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
 from complaints.models import Complaint, Customer
+from sla.models import ClockState, SlaClock
 from tickets.management.commands.seed_demo import DATA, load_stories, make_plans
 from tickets.models import (
     ClosureReason,
     ContactAttempt,
     Escalation,
     Message,
+    Notification,
     State,
     Ticket,
     TicketEvent,
@@ -150,3 +154,33 @@ def test_the_same_seed_plans_the_same_complaints():
 
     assert plan("a") == plan("a")
     assert plan("a") != plan("b")
+
+
+MONDAY_MORNING = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def test_the_demo_starts_like_a_monday_morning_a_few_deadlines_missed_most_on_track():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        seed("--count", "300")
+
+    running = SlaClock.objects.filter(state=ClockState.RUNNING)
+    overdue = running.filter(due_at__lte=MONDAY_MORNING).count()
+    on_track = running.filter(due_at__gt=MONDAY_MORNING).count()
+    soon = running.filter(
+        due_at__gt=MONDAY_MORNING, due_at__lte=MONDAY_MORNING + timedelta(hours=8)
+    ).count()
+    assert 3 <= overdue <= 6, overdue
+    assert on_track >= 10 * overdue, (on_track, overdue)
+    assert soon >= 3, soon
+
+
+def test_the_replayed_historys_emails_went_out_when_they_were_written():
+    with time_machine.travel(MONDAY_MORNING, tick=False):
+        seed()
+
+    history = Notification.objects.filter(ticket__complaint__external_id__startswith="demo-")
+    assert history.exists()
+    assert not history.filter(sent_at__isnull=True).exists()
+    for row in history:
+        assert row.sent_at == row.created_at
+        assert "/track/[redacted]/" in row.body or "/track/" not in row.body

@@ -27,15 +27,22 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import ComplaintInput
-from tickets import services
+from tickets import outbox, services
 from tickets.importers import heimao_category_slug, heimao_outcomes
 from tickets.intake import submit_complaint
-from tickets.models import Escalation, EscalationState, State, Ticket, Visibility
+from tickets.models import (
+    Escalation,
+    EscalationState,
+    Notification,
+    State,
+    Ticket,
+    Visibility,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "demo_data"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo users only, printed at the end
@@ -52,13 +59,14 @@ ENGLISH_NAMES = {"agent1": "Xiaoyu", "supervisor1": "Jianguo"}
 
 # Where a ticket ends up: (path, weight, received between … days ago). Every path is taken at
 # least once; the rest are drawn by weight. Older complaints are further along, as in life.
-# Open tickets are mostly within their promises (72 h to resolve by default), so the demo
-# shows a realistic few breached ones rather than a wall of red.
+# Open tickets are within their promises (first reply 24 h, resolution 72 h by default), the
+# oldest due within hours; LATE makes a few of them overdue: a Monday morning, not a wall of
+# red that the first SLA sweep breaches all at once.
 PATHS = (
-    ("intake", 8, (0.05, 1.3)),
+    ("intake", 8, (0.05, 0.9)),
     ("verify", 8, (0.2, 2)),
     ("classify", 7, (0.5, 2.5)),
-    ("resolve", 9, (1, 4)),
+    ("resolve", 9, (1, 2.85)),
     ("follow_up", 9, (3, 14)),
     ("resolved", 31, (6, 56)),
     ("unreachable", 4, (8, 56)),
@@ -67,8 +75,13 @@ PATHS = (
     ("duplicate", 4, (3, 50)),
     ("withdrawn", 5, (2, 56)),
     ("reopened", 2, (14, 56)),
-    ("critical", 3, (0.5, 4)),
+    ("critical", 3, (0.5, 2.5)),
 )
+# The few open tickets that missed a promise: (path, received between … days ago), just past
+# the first reply (intake) or the resolution (resolve). One per LATE_EVERY complaints, 1 to 6.
+LATE = {"intake": (25 / 24, 30 / 24), "resolve": (3.05, 3.4)}
+LATE_EVERY = 60
+LATE_MOST = 6
 STAFF_CHANNELS = ("phone", "email", "chat")  # entered by an agent on the customer's behalf
 CHANNELS = {
     "zh": (("web", 35), ("chat", 25), ("phone", 15), ("marketplace", 15), ("email", 5), ("api", 5)),
@@ -268,6 +281,10 @@ def make_plans(count: int, stories: dict, texts: dict, rng: random.Random, now) 
             name, prefix, digits = rng.choice(CARRIERS[story.lang])
             plan.carrier, plan.tracking_number = name, _tracking(rng, prefix, digits)
         plans.append(plan)
+    late_candidates = [plan for plan in plans if plan.path in LATE]
+    late_count = min(LATE_MOST, max(1, round(count / LATE_EVERY)), len(late_candidates))
+    for plan in rng.sample(late_candidates, late_count):
+        plan.received_at = now - timedelta(days=rng.uniform(*LATE[plan.path]))
     originals = [p for p in plans if p.path not in ("duplicate", "critical")]
     for plan in plans:
         if plan.path == "duplicate" and originals:
@@ -304,6 +321,10 @@ class Timeline:
             step = (self.end - self.at) * self.rng.uniform(0.05, 0.3)
         self.at += step
         return self.at
+
+    def no_earlier_than(self, moment: datetime) -> None:
+        """Skip ahead to `moment` (never back, never past `end`)."""
+        self.at = max(self.at, min(moment, self.end))
 
 
 class Command(BaseCommand):
@@ -383,8 +404,14 @@ class Command(BaseCommand):
         self.texts = json.loads((DATA / "texts.json").read_text(encoding="utf-8"))
         self.end = timezone.now() - timedelta(minutes=5)
         plans = make_plans(count, load_stories(self.texts, rng), self.texts, rng, self.end)
+        before = Notification.objects.aggregate(last=Max("pk"))["last"] or 0
         for plan in plans:
             self._play(plan, DEMO_ID.format(batch=batch, n=plan.number))
+        # The history's emails went out as it happened: `make run` must not send weeks of
+        # them at once when its worker starts.
+        outbox.settle_as_sent(
+            notification_ids=Notification.objects.filter(pk__gt=before).values_list("pk", flat=True)
+        )
 
     # --- one ticket's history --------------------------------------------------------------
 
@@ -490,9 +517,9 @@ class Command(BaseCommand):
             satisfaction_comment=rng.choice(self.say["satisfaction_comments"]),
         )
         if path == "reopened":
-            self._move(
-                "resolve", (24, 120), actor=supervisor, reason=rng.choice(self.say["reopen"])
-            )
+            # Reopened lately: the new resolution clock is on track like the other open ones.
+            self.clock.no_earlier_than(self.end - timedelta(hours=rng.uniform(24, 60)))
+            self._move("resolve", (0.5, 6), actor=supervisor, reason=rng.choice(self.say["reopen"]))
 
     def _complaint_input(self, plan: Plan, name: str, handle: str, external_id: str):
         story, index = plan.story, plan.customer

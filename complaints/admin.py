@@ -5,8 +5,8 @@ from .models import Attachment, Category, Complaint, Customer, Responsibility, S
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("slug", "name_en", "name_zh", "parent", "position", "is_active")
-    list_filter = ("is_active", "parent")
+    list_display = ("slug", "name_en", "name_zh", "parent", "position", "is_active", "import_only")
+    list_filter = ("is_active", "import_only", "parent")
     list_editable = ("position", "is_active")
     search_fields = ("slug", "name_en", "name_zh")
     list_select_related = ("parent",)

@@ -66,6 +66,16 @@ class Category(LocalisedName):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # The "imported" parent holds the categories an import brings from its source (a CFPB
+    # product, a 311 complaint type): history to report on, never a choice for a new ticket.
+    import_only = models.BooleanField(
+        _("import only"),
+        default=False,
+        help_text=_(
+            "Holds imported history: neither it nor its sub-categories are offered when "
+            "classifying a ticket."
+        ),
+    )
 
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("categories")

@@ -63,6 +63,9 @@ CATEGORIES = [
 
 # Parent of the categories an import brings from its source (a CFPB Product, a 311 type).
 IMPORTED_PARENT = ("imported", "Imported", "导入", [])
+# Categories that only hold imported history (Category.import_only): not offered when
+# classifying, and neither are their sub-categories.
+IMPORT_ONLY_SLUGS = ("imported",)
 
 RESPONSIBILITIES = [
     ("merchant", "Merchant or product", "商家/商品"),
@@ -114,3 +117,8 @@ def seed_taxonomy(category_model, responsibility_model, severity_model) -> None:
                 "escalate_immediately": escalate,
             },
         )
+
+
+def mark_import_only(category_model) -> None:
+    """Flag the categories of IMPORT_ONLY_SLUGS as import-only (the migration, the tests)."""
+    category_model.objects.filter(slug__in=IMPORT_ONLY_SLUGS).update(import_only=True)

@@ -4,6 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from config.favicon import favicon
 from config.health import healthz, readyz
 from sla.api import TicketSlaView
 from tickets.devmail import mail_page_enabled
@@ -11,6 +12,7 @@ from tickets.login import LoginView
 
 urlpatterns = [
     path("", lambda request: HttpResponseRedirect("/desk/"), name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("desk/", include("tickets.urls")),
     path("", include("tickets.portal_urls")),
     # Says clearly when a username is locked out after repeated failures (tickets.lockout).

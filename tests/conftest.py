@@ -96,7 +96,7 @@ def _seed_reference_data() -> None:
     from django.contrib.auth.models import Group
 
     from complaints.models import Category, Responsibility, Severity
-    from complaints.taxonomy import seed_taxonomy
+    from complaints.taxonomy import mark_import_only, seed_taxonomy
     from sla.defaults import seed_sla_defaults
     from sla.models import BusinessCalendar, SlaPolicy, WorkingHours
     from tickets.canned_defaults import seed_canned_replies
@@ -104,6 +104,7 @@ def _seed_reference_data() -> None:
     from tickets.roles import create_role_groups
 
     seed_taxonomy(Category, Responsibility, Severity)
+    mark_import_only(Category)
     create_role_groups(Group)
     seed_sla_defaults(BusinessCalendar, WorkingHours, SlaPolicy)
     seed_canned_replies(CannedReply)

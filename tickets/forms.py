@@ -1,6 +1,7 @@
 """Forms of the workspace. They check types and shape; the services check the rules."""
 
 import logging
+from collections import defaultdict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
@@ -131,6 +132,30 @@ def forget_filter_menus(**_kwargs) -> None:
         log.warning("filter menus not forgotten: the cache is unavailable", exc_info=True)
 
 
+def category_choices() -> list:
+    """The categories a ticket may be classified into, for a <select> with one <optgroup>
+    per top category: its sub-categories, and the top category itself first as "(general)".
+    A top category without sub-categories is a plain option. Import-only categories (and
+    their sub-categories) hold imported history and are left out; so are the sub-categories
+    of an inactive top category."""
+    categories = Category.objects.filter(is_active=True, import_only=False).select_related("parent")
+    tops, children = [], defaultdict(list)
+    for category in categories:
+        if category.parent_id is None:
+            tops.append(category)
+        elif not category.parent.import_only:
+            children[category.parent_id].append(category)
+    choices: list = [("", "—")]
+    for top in tops:
+        if top.pk not in children:
+            choices.append((top.slug, top.name))
+            continue
+        general = _("%(category)s (general)") % {"category": top.name}
+        group = [(top.slug, general), *((c.slug, c.name) for c in children[top.pk])]
+        choices.append((top.name, group))
+    return choices
+
+
 def _taxonomy_field(model, label):
     return forms.ChoiceField(
         label=label, choices=_choices(model.objects.filter(is_active=True), blank="—")
@@ -148,12 +173,7 @@ FIELD_BUILDERS = {
         max_length=40,
         widget=forms.TextInput(attrs={"placeholder": "C-2026-000123"}),
     ),
-    "category": lambda: forms.ChoiceField(
-        label=_("Category"),
-        choices=_choices(
-            Category.objects.filter(is_active=True).select_related("parent"), blank="—"
-        ),
-    ),
+    "category": lambda: forms.ChoiceField(label=_("Category"), choices=category_choices),
     "responsibility": lambda: _taxonomy_field(Responsibility, _("Responsibility")),
     "severity": lambda: _taxonomy_field(Severity, _("Severity")),
     "root_cause": lambda: forms.CharField(

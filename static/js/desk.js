@@ -18,6 +18,16 @@
     }
   });
 
+  // On a phone the queue's filters fold away unless one of them is in use.
+  if (window.matchMedia("(max-width: 640px)").matches) {
+    document.querySelectorAll("details[data-close-on-phone]").forEach(function (details) {
+      var used = Array.prototype.some.call(details.querySelectorAll("select, input"), function (el) {
+        return el.tagName === "SELECT" ? el.selectedIndex > 0 : el.value !== "";
+      });
+      if (!used) { details.open = false; }
+    });
+  }
+
   // Queue: j/k move the selection, Enter opens it.
   var rows = Array.prototype.slice.call(document.querySelectorAll("[data-keyboard-list] tbody tr[data-href]"));
   var selected = -1;
@@ -48,8 +58,9 @@
       case "k": select(selected - 1); break;
       case "Enter": if (selected >= 0) { window.location = rows[selected].getAttribute("data-href"); } break;
       case "/":
-        var search = document.getElementById("id_q");
-        if (search) { event.preventDefault(); search.focus(); }
+        // The queue's own search where there is one, else the header's (every staff page).
+        var search = document.getElementById("id_q") || document.getElementById("header-q");
+        if (search) { event.preventDefault(); search.focus(); search.select(); }
         break;
       case "n": window.location = "/desk/next/"; break;
       case "t":

@@ -44,6 +44,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 VIEWPORT = {"width": 1280, "height": 800}
+PHONE_WIDTH = 640  # narrower than this, the context is a phone: touch, mobile viewport rules
 LOCALES = {"en": "en-US", "zh-hans": "zh-CN"}
 
 
@@ -67,11 +68,23 @@ def locale() -> str:
 
 
 @pytest.fixture
-def page(browser, live_server, reference_data, locale) -> Iterator:
-    """A fresh page at 1280×800 in `locale`, time zone Asia/Shanghai, that may only load from
-    the live server: a request anywhere else (a CDN, say) is blocked and fails the test."""
+def viewport() -> dict:
+    """The window's size; parametrize a test with `viewport` (a dict like VIEWPORT) to change
+    it. Narrower than PHONE_WIDTH the page is a phone's: it has touch and honours
+    `<meta name=viewport>` as a phone's browser does."""
+    return VIEWPORT
+
+
+@pytest.fixture
+def page(browser, live_server, reference_data, locale, viewport) -> Iterator:
+    """A fresh page at `viewport` (1280×800) in `locale`, time zone Asia/Shanghai, that may
+    only load from the live server: a request anywhere else (a CDN, say) is blocked and fails
+    the test."""
+    phone = viewport["width"] < PHONE_WIDTH
     context = browser.new_context(
-        viewport=VIEWPORT,
+        viewport=viewport,
+        is_mobile=phone,
+        has_touch=phone,
         locale=LOCALES.get(locale, locale),
         timezone_id="Asia/Shanghai",
         base_url=live_server.url,
@@ -97,7 +110,7 @@ def page(browser, live_server, reference_data, locale) -> Iterator:
 
 @pytest.fixture
 def screenshot(tmp_path_factory) -> Callable:
-    """`screenshot(page, name)`: a PNG of the whole page (`full_page=False`: the 1280×800
+    """`screenshot(page, name)`: a PNG of the whole page (`full_page=False`: only the
     viewport); returns its path."""
     if os.environ.get("SAVE_SCREENSHOTS") == "1":
         folder = SCREENSHOT_DIR

@@ -1,8 +1,6 @@
 """The workspace in a real browser: an agent works a complaint from queue to a compensation
 that needs approval; a supervisor approves it; the agent sees the ticket move on."""
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import expect
 
@@ -118,70 +116,27 @@ def test_script_in_a_complaint_is_shown_as_text_never_run(page):
     assert page.evaluate("window.pwned === undefined")
 
 
-@pytest.mark.parametrize("locale", ["en", "zh-hans"])
-def test_screenshots_of_the_workspace(page, screenshot, locale):
-    """The pages as a person sees them, in both languages (saved with SAVE_SCREENSHOTS=1)."""
-    from tickets import services
-    from tickets.approvals import request_escalation
-
-    from ..tickets.workflow_helpers import advance
-
-    agent = make_user("agent1", "agents")
+def test_slash_focuses_a_search_box_on_every_staff_page(page):
+    """The pages promise "/ searches": the queue's own search box, elsewhere the header's,
+    which searches all tickets."""
     make_user("supervisor1", "supervisors")
-    titles = [
-        "收到的保温杯有裂痕，漏水",
-        "Parcel marked delivered but never arrived",
-        "面霜使用后脸部过敏红肿",
-        "快递延误一周仍未发货",
-        "Charged twice for one order",
-    ]
-    tickets = [make_ticket(title=t) for t in titles]
-    tickets[:3] = [advance(ticket, "verify", agent) for ticket in tickets[:3]]
-    worked = advance(tickets[0], "resolve", agent)
-    services.add_message(
-        ticket_id=worked.pk,
-        author=agent,
-        visibility="public",
-        body="您好，已收到您的投诉，我们正在核实物流记录。",
-    )
-    services.add_message(
-        ticket_id=worked.pk,
-        author=agent,
-        visibility="internal",
-        body="同批次已有三起裂痕投诉，已通知供应商。",
-    )
-    services.set_waiting(ticket_id=worked.pk, actor=agent, waiting=True, reason="等待顾客补充照片")
-    refund = advance(tickets[4], "resolve", agent)
-    request_escalation(
-        ticket_id=refund.pk,
-        actor=agent,
-        kind="compensation",
-        reason="Charged twice: refund the second charge and a goodwill coupon.",
-        proposed_resolution={
-            "resolution_type": "compensation",
-            "resolution_summary": "退还重复扣款并补偿 300 元优惠券",
-        },
-        compensation_amount=Decimal("649.00"),
-    )
-    critical = advance(tickets[2], "classify", agent)
-    services.transition(
-        ticket_id=critical.pk,
-        actor=agent,
-        to="resolve",
-        data={"category": "health_safety", "responsibility": "supplier", "severity": "critical"},
-    )
-    request_escalation(
-        ticket_id=tickets[1].pk,
-        actor=agent,
-        kind="supervisor_review",
-        reason="Customer threatens a chargeback; please call them.",
-    )
-
-    log_in(page, "agent1")
-    page.goto("/desk/?queue=all")
-    screenshot(page, f"queue-{locale}", full_page=False)
-    page.goto(f"/desk/tickets/{worked.pk}/")
-    screenshot(page, f"ticket-{locale}")
+    ticket = make_ticket(title="蓝牙耳机右耳没有声音")
+    make_ticket()  # another one, so the search has something to leave out
     log_in(page, "supervisor1")
-    page.goto("/desk/approvals/")
-    screenshot(page, f"approvals-{locale}", full_page=False)
+
+    page.goto("/desk/?queue=all")
+    page.wait_for_load_state("load")  # desk.js (deferred) listens from here on
+    page.keyboard.press("/")
+    expect(page.locator("#id_q")).to_be_focused()
+
+    for url in ("/desk/approvals/", "/reports/weekly/", f"/desk/tickets/{ticket.pk}/"):
+        page.goto(url)
+        page.wait_for_load_state("load")
+        page.keyboard.press("/")
+        expect(page.locator("#header-q")).to_be_focused()
+    expect(page.locator("#header-q")).to_have_value("")  # the "/" is not typed into it
+    page.keyboard.type(ticket.reference)
+    page.keyboard.press("Enter")
+    rows = page.locator("table.queue tbody tr[data-href]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("蓝牙耳机右耳没有声音")

@@ -102,6 +102,7 @@ WORKER_WRITE = E("login*3 302 302- 302 403 302")
 
 PAGES: dict[str, Case] = {
     "home": Case("GET", fixed("/"), E("302*8")),
+    "favicon": Case("GET", fixed("/favicon.ico"), E("200*8")),
     "desk-queue": Case("GET", fixed("/desk/"), STAFF_READ),
     "desk-next": Case("GET", fixed("/desk/next/"), E("login*3 302*5")),
     "desk-approvals": Case("GET", fixed("/desk/approvals/"), STAFF_READ),

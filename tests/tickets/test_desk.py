@@ -314,3 +314,32 @@ def test_a_decision_follows_a_local_next(agent, supervisor):
     )
     assert response.status_code == 302
     assert response["Location"] == "/desk/?tab=mine"
+
+
+def category_select(page: str) -> str:
+    start = page.index('name="classify-category"')
+    return page[start : page.index("</select>", start)]
+
+
+def test_the_category_select_groups_by_parent_and_hides_imported_categories(agent):
+    imported = Category.objects.get(slug="imported")
+    Category.objects.create(
+        slug="imported-cfpb-credit-card", name_en="Credit card", parent=imported
+    )
+    ticket = advance(make_ticket(), "classify", agent)
+
+    select = category_select(login(agent).get(f"/desk/tickets/{ticket.pk}/").content.decode())
+
+    quality = select[select.index('<optgroup label="Product quality">') :]
+    quality = quality[: quality.index("</optgroup>")]
+    assert '<option value="defective">Defective or broken</option>' in quality
+    assert '<option value="health_safety">' in quality
+    assert '<option value="product_quality">Product quality (general)</option>' in quality
+    assert '<option value="service_attitude">Service attitude</option>' in select  # no children
+    assert "imported" not in select and "Imported" not in select and "Credit card" not in select
+
+
+def test_the_import_only_flag_marks_the_imported_parent():
+    assert list(Category.objects.filter(import_only=True).values_list("slug", flat=True)) == [
+        "imported"
+    ]

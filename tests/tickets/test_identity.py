@@ -294,3 +294,24 @@ def test_a_user_without_a_staff_role_counts_as_anonymous_for_the_channel(db):
         "/api/complaints/", {**STRANGER, "channel": "phone"}, format="json"
     )
     assert response.status_code == 400
+
+
+# Forgetting a customer forgets what was typed on their complaints too
+
+
+def test_anonymising_clears_the_contact_details_and_the_possible_matches(zhang_wei):
+    from tickets.privacy import anonymise_customer
+
+    stranger = make_ticket(**{k: v for k, v in STRANGER.items() if k != "title"}, title="丢件")
+    anonymise_customer(customer_id=stranger.complaint.customer_id)
+    complaint = Complaint.objects.get(pk=stranger.complaint.pk)
+    assert complaint.contact == ("", "", "")
+    assert complaint.possible_match is None
+
+    other = make_ticket(customer_name="路人", customer_email="", customer_phone=KNOWN_PHONE)
+    assert other.complaint.possible_match == zhang_wei
+    anonymise_customer(customer_id=zhang_wei.pk)
+    assert Complaint.objects.get(pk=other.complaint.pk).possible_match is None
+    assert Complaint.objects.filter(customer=zhang_wei).values("contact_email").get() == {
+        "contact_email": ""
+    }

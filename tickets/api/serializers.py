@@ -89,6 +89,13 @@ class ComplaintSubmitSerializer(serializers.Serializer):
         required=False, help_text="Staff only: when a complaint taken by phone was received."
     )
 
+    def validate_customer_name(self, value: str) -> str:
+        # Checked with the other fields, so one answer names every wrong field; a staff
+        # member naming an existing `customer` may leave it blank (theirs is used).
+        if not value.strip() and self.initial_data.get("customer") in (None, ""):
+            raise serializers.ValidationError("This field is required.")
+        return value
+
     def validate(self, attrs):
         is_staff = self.context.get("is_staff")
         errors = {}
@@ -101,11 +108,10 @@ class ComplaintSubmitSerializer(serializers.Serializer):
                 f"Only staff may log a complaint on the “{attrs['channel']}” channel; "
                 "submit on “web” or “api”."
             ]
-        if "customer" not in attrs:
-            if not attrs.get("customer_name", "").strip():
-                errors["customer_name"] = ["This field is required."]
-            if not attrs.get("customer_email") and not attrs.get("customer_phone"):
-                errors["customer_email"] = ["Give an email address or a phone number (or both)."]
+        if "customer" not in attrs and not (
+            attrs.get("customer_email") or attrs.get("customer_phone")
+        ):
+            errors["customer_email"] = ["Give an email address or a phone number (or both)."]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -5,6 +5,8 @@ and seeded by a data migration; desired outcomes and channels are fixed choices 
 code and the public API depend on their exact values.
 """
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -134,6 +136,15 @@ class Customer(models.Model):
         return self.name or self.email or self.phone
 
 
+class Contact(NamedTuple):
+    name: str
+    email: str
+    phone: str
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone
+
+
 class ReferenceCounter(models.Model):
     """The last complaint number handed out in a year: references read C-2026-000123."""
 
@@ -146,6 +157,24 @@ class Complaint(models.Model):
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="complaints")
+    # The contact details typed on this complaint. Every email about it goes to this
+    # address and the customer's pages show these, never what the Customer row holds
+    # (which may have been typed by somebody else; see docs/decisions.md, "Identity").
+    contact_name = models.CharField(_("contact name"), max_length=200, default="", db_default="")
+    contact_email = models.EmailField(_("contact email"), blank=True, default="", db_default="")
+    contact_phone = models.CharField(
+        _("contact phone"), max_length=40, blank=True, default="", db_default=""
+    )
+    # A stored customer who shares this complaint's phone or email but not both: offered
+    # to staff as "possibly the same customer as …" until an agent confirms or dismisses it.
+    possible_match = models.ForeignKey(
+        Customer,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("possibly the same customer as"),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     order_number = models.CharField(_("order number"), max_length=64, blank=True, db_index=True)
     product_name = models.CharField(_("product"), max_length=200, blank=True)
@@ -176,6 +205,11 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    @property
+    def contact(self) -> "Contact":
+        """Who wrote this complaint, as typed on it: what the customer's emails and pages use."""
+        return Contact(self.contact_name, self.contact_email, self.contact_phone)
 
     def clean(self) -> None:
         unknown = sorted(set(self.desired_outcomes or []) - set(Outcome.values))

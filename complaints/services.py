@@ -7,7 +7,7 @@ in the same one), so a complaint never exists without its ticket.
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -41,6 +41,8 @@ class ComplaintInput:
     received_at: datetime | None = None
     source: str = ""
     external_id: str = ""
+    # Staff only (the API checks): attach to this stored customer instead of matching.
+    customer_id: int | None = None
 
 
 def hash_tracking_token(token: str) -> str:
@@ -95,43 +97,82 @@ def next_reference(received_at: datetime) -> str:
     return f"C-{year}-{number:06d}"
 
 
-def find_or_create_customer(*, name: str, email: str, phone: str, language: str) -> Customer:
-    """The same person complaining twice is one customer: matched by email, then by phone."""
+@dataclass(frozen=True)
+class CustomerMatch:
+    """Who a complaint is attached to, and a stored customer it may also be (or None)."""
+
+    customer: Customer
+    possible_match: Customer | None = None
+
+
+def _phones_agree(stored: str, typed: str) -> bool:
+    return not stored or not typed or stored == typed
+
+
+def match_customer(*, name: str, email: str, phone: str, language: str) -> CustomerMatch:
+    """Attach a complaint to a stored customer only on a strong match, else to a new one.
+
+    Strong: the same email (case-insensitive) and a phone that does not contradict (the
+    same, or missing on either side). Anything weaker (the phone alone, or the email with
+    another phone) creates a new customer from what was typed and names the stored one as
+    a possible match, for an agent to confirm or dismiss. A stored customer's details are
+    never changed by a submission: nobody proves who they are by typing an address.
+    """
     email = email.strip().lower()
     phone = phone.strip()
-    customer = None
-    if email:
-        customer = Customer.objects.filter(email=email).order_by("id").first()
-    if customer is None and phone:
-        customer = Customer.objects.filter(phone=phone).order_by("id").first()
+    same_email = list(Customer.objects.filter(email=email).order_by("id")[:20]) if email else []
+    for candidate in same_email:
+        if _phones_agree(candidate.phone, phone):
+            return CustomerMatch(customer=candidate)
+    candidate = same_email[0] if same_email else None
+    if candidate is None and phone:
+        candidate = Customer.objects.filter(phone=phone).order_by("id").first()
+    customer = Customer.objects.create(
+        name=name.strip(), email=email, phone=phone, language=language or "zh-hans"
+    )
+    return CustomerMatch(customer=customer, possible_match=candidate)
+
+
+def _customer_chosen_by_staff(data: ComplaintInput) -> tuple[CustomerMatch, ComplaintInput]:
+    """Staff logging a complaint picked the customer: blank contact details are theirs."""
+    customer = Customer.objects.filter(pk=data.customer_id).first()
     if customer is None:
-        return Customer.objects.create(
-            name=name.strip(), email=email, phone=phone, language=language or "zh-hans"
-        )
-    changed = []
-    for attr, value in (("email", email), ("phone", phone)):
-        if value and not getattr(customer, attr):
-            setattr(customer, attr, value)
-            changed.append(attr)
-    if changed:
-        customer.save(update_fields=changed)
-    return customer
+        raise ValidationError({"customer": _("There is no customer %s.") % data.customer_id})
+    data = replace(
+        data,
+        customer_name=data.customer_name.strip() or customer.name,
+        customer_email=data.customer_email.strip() or customer.email,
+        customer_phone=data.customer_phone.strip() or customer.phone,
+    )
+    return CustomerMatch(customer=customer), data
 
 
 def record_complaint(*, data: ComplaintInput) -> tuple[Complaint, str]:
-    """Store a validated complaint and return it with its tracking token (shown once)."""
+    """Store a validated complaint and return it with its tracking token (shown once).
+
+    The complaint keeps the contact details typed on it; see match_customer for which
+    customer it is attached to. `data.customer_id` (staff only: the caller checks) attaches
+    it to that customer without matching.
+    """
+    if data.customer_id is not None:
+        match, data = _customer_chosen_by_staff(data)
     validate_complaint_input(data)
     received_at = data.received_at or timezone.now()
-    customer = find_or_create_customer(
-        name=data.customer_name,
-        email=data.customer_email,
-        phone=data.customer_phone,
-        language=data.customer_language,
-    )
+    if data.customer_id is None:
+        match = match_customer(
+            name=data.customer_name,
+            email=data.customer_email,
+            phone=data.customer_phone,
+            language=data.customer_language,
+        )
     token = new_tracking_token()
     complaint = Complaint.objects.create(
         reference=next_reference(received_at),
-        customer=customer,
+        customer=match.customer,
+        possible_match=match.possible_match,
+        contact_name=data.customer_name.strip(),
+        contact_email=data.customer_email.strip().lower(),
+        contact_phone=data.customer_phone.strip(),
         channel=data.channel,
         order_number=data.order_number.strip(),
         product_name=data.product_name.strip(),

@@ -27,7 +27,7 @@ def canned_reply_context(*, ticket: Ticket, agent: AbstractBaseUser | None) -> d
     complaint = ticket.complaint
     due = ticket.first_reply_due_at
     return {
-        "customer_name": complaint.customer.name,
+        "customer_name": complaint.contact_name,
         "reference": complaint.reference,
         "agent_name": _agent_name(agent),
         "order_number": complaint.order_number,

@@ -109,10 +109,17 @@ def stage_of(ticket: Ticket) -> Stage:
 
 
 def _email(ticket: Ticket, kind: str, template: str, context: dict, dedupe_key: str) -> None:
-    customer = ticket.complaint.customer
-    language = customer.language if customer.language in ("en", "zh-hans") else "zh-hans"
+    complaint = ticket.complaint
+    language = complaint.customer.language
+    language = language if language in ("en", "zh-hans") else "zh-hans"
     with translation.override(language):
-        context = {"ticket": ticket, "complaint": ticket.complaint, "customer": customer, **context}
+        # `customer` in the templates is who wrote this complaint, as they typed it.
+        context = {
+            "ticket": ticket,
+            "complaint": complaint,
+            "customer": complaint.contact,
+            **context,
+        }
         subject = render_to_string(f"portal/email/{template}_subject.txt", context).strip()
         body = render_to_string(f"portal/email/{template}.txt", context)
         html = render_to_string(f"portal/email/{template}.html", context)

@@ -74,9 +74,23 @@ def _duplicate_of(value: Any) -> Ticket:
     return found
 
 
+def check_amount_characters(value: Any) -> None:
+    """Amounts are typed with the digits 0-9. Decimal reads any Unicode digit, so without
+    this "２００" (full-width, as Chinese input methods type it) would be stored as 200.00
+    and nobody would see what was typed; the API, the desk form and this parser refuse it."""
+    if isinstance(value, str) and not value.isascii():
+        raise ValueError(
+            _(
+                "Write the amount with the digits 0-9 and a full stop, such as 150.00 "
+                "(full-width characters such as ２００ are not accepted)."
+            )
+        )
+
+
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, str, Decimal, float)):
         raise ValueError(_("Must be an amount such as 150.00."))
+    check_amount_characters(value)
     try:
         amount = Decimal(str(value))
     except InvalidOperation:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, Outcome, Responsibility, Severity
 
+from .fields import check_amount_characters
 from .models import (
     ContactChannel,
     NotificationKind,
@@ -163,6 +164,17 @@ def _taxonomy_field(model, label):
 
 
 # How each transition field is asked for in a form.
+class AmountFormField(forms.DecimalField):
+    """A money amount: digits 0-9 only (tickets.fields.check_amount_characters)."""
+
+    def to_python(self, value):
+        try:
+            check_amount_characters(value)
+        except ValueError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+        return super().to_python(value)
+
+
 FIELD_BUILDERS = {
     "verification_note": lambda: forms.CharField(
         label=_("Verification note"), widget=forms.Textarea(attrs={"rows": 3})
@@ -185,7 +197,7 @@ FIELD_BUILDERS = {
     "resolution_summary": lambda: forms.CharField(
         label=_("What we will do"), widget=forms.Textarea(attrs={"rows": 3})
     ),
-    "compensation_amount": lambda: forms.DecimalField(
+    "compensation_amount": lambda: AmountFormField(
         label=_("Compensation"), min_value=0, max_digits=12, decimal_places=2
     ),
     "satisfaction_score": lambda: forms.TypedChoiceField(
@@ -270,6 +282,13 @@ class ContactForm(forms.Form):
         widget=forms.RadioSelect,
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+
+class PossibleMatchForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Same customer?"),
+        choices=[("confirm", _("Same customer")), ("dismiss", _("Not the same customer"))],
+    )
 
 
 class AttachmentForm(forms.Form):

@@ -84,7 +84,8 @@ NULL = "\\N"
 COLUMNS = {
     "customer": ("id", "name", "email", "phone", "language", "created_at"),
     "complaint": (
-        "id", "reference", "customer", "channel", "order_number", "product_name",
+        "id", "reference", "customer", "contact_name", "contact_email", "contact_phone",
+        "channel", "order_number", "product_name",
         "product_category", "carrier", "tracking_number", "title", "description",
         "desired_outcomes", "received_at", "created_at", "tracking_token_hash", "source",
         "external_id",
@@ -312,6 +313,8 @@ class Generator:
         self.customer_ids: list[int] = []
         self.customer_langs = bytearray()
         self.customer_names: list[int] = []
+        self.customer_contacts: list[tuple[str, str, str]] = []
+        self.contact: tuple[str, str, str] = ("", "", "")
         self.rows: dict[str, list[str]] = {name: [] for name in COLUMNS}
         self.recent: collections.deque[int] = collections.deque(maxlen=50)  # for duplicates
         self.path_names = [p for p, _w in PATHS]
@@ -376,8 +379,12 @@ class Generator:
             self.customer_ids.append(customer_id)
             self.customer_langs.append(lang == "zh")
             self.customer_names.append(name_index)
+            self.customer_contacts.append((name, email, phone))
+            self.contact = (name, email, phone)
             return customer_id, lang, name_index
         k = rng.randrange(len(self.customer_ids))
+        # A returning customer types the same details (a strong match at intake).
+        self.contact = self.customer_contacts[k]
         return (
             self.customer_ids[k],
             "zh" if self.customer_langs[k] else "en",
@@ -403,6 +410,7 @@ class Life:
         rng = self.rng
         self.received = g.received_at(index)
         self.customer_id, self.lang, name_index = g.customer(index, self.received)
+        self.contact = g.contact
         name = g.texts.customers[self.lang][name_index][0]
         self.say = g.texts.say[self.lang]
         critical = rng.random() < 0.006 and f"critical-{self.lang}" in g.texts.stories
@@ -1031,6 +1039,7 @@ class Life:
             str(self.complaint_id),
             self.reference,
             str(self.customer_id),
+            *self.contact,
             self.channel,
             order,
             story.product_name,

@@ -246,7 +246,7 @@ def _reply_target(mail: ParsedMail, notes: list[str]) -> Ticket | None:
         )
         if complaint is None:
             continue
-        if complaint.customer.email.lower() != mail.sender_email:
+        if complaint.contact_email.lower() != mail.sender_email:
             notes.append(
                 f"The subject names {reference}, but {mail.sender_email} is not that "
                 "complaint's customer: recorded as a new complaint."

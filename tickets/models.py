@@ -318,6 +318,8 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_RETARGETED = "sla_retargeted", _("SLA policy changed")
     CUSTOMER_ANONYMISED = "customer_anonymised", _("Customer's personal data anonymised")
+    CUSTOMER_LINKED = "customer_linked", _("Confirmed as the same customer")
+    POSSIBLE_MATCH_DISMISSED = "possible_match_dismissed", _("Not the same customer")
 
 
 class AppendOnlyError(Exception):

@@ -69,8 +69,9 @@ def queue_customer_email(
     *, kind: str, ticket: Ticket, subject: str, body: str, html_body: str, dedupe_key: str
 ) -> Notification | None:
     """An email to the ticket's customer (text and HTML), sent after commit; None when the
-    customer gave no email address or it was already queued."""
-    email = ticket.complaint.customer.email
+    customer gave no email address or it was already queued. It goes to the address typed
+    on this complaint, never to one stored on the customer by an earlier submission."""
+    email = ticket.complaint.contact_email
     if not email:
         return None
     return _queue(

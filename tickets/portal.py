@@ -78,7 +78,7 @@ def complaint_form(request):
                     "due": result.ticket.first_reply_due_at.isoformat()
                     if result.ticket.first_reply_due_at
                     else "",
-                    "email": result.complaint.customer.email,
+                    "email": result.complaint.contact_email,
                 }
                 return HttpResponseRedirect(reverse("portal-received"))
         status = 400

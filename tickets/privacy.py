@@ -77,6 +77,7 @@ def export_customer(customer: Customer) -> dict:
         items.append(
             {
                 "reference": complaint.reference,
+                "contact": complaint.contact._asdict(),
                 "channel": complaint.channel,
                 "received_at": _when(complaint.received_at),
                 "order_number": complaint.order_number,
@@ -184,6 +185,7 @@ def anonymise_customer(*, customer_id: int, actor=None) -> AnonymiseResult:
             .order_by("pk")
         )
         complaints = [t.complaint for t in tickets]
+        emails = {customer.email, *(c.contact_email for c in complaints)} - {""}
         customer_texts = [c.description for c in complaints] + [c.title for c in complaints]
         customer_texts += list(
             Message.objects.filter(ticket__in=tickets, from_customer=True).values_list(
@@ -193,6 +195,7 @@ def anonymise_customer(*, customer_id: int, actor=None) -> AnonymiseResult:
         customer_texts += [t.satisfaction_comment for t in tickets]
         scrub = _scrubber(
             [customer.name, customer.email, customer.phone, *customer_texts]
+            + [value for c in complaints for value in c.contact]
             + [c.order_number for c in complaints]
             + [c.tracking_number for c in complaints]
         )
@@ -212,8 +215,14 @@ def anonymise_customer(*, customer_id: int, actor=None) -> AnonymiseResult:
             complaint.title = REDACTED
             complaint.description = REDACTED
             complaint.tracking_token_hash = hash_tracking_token(secrets.token_urlsafe(32))
+            complaint.contact_name = complaint.contact_email = complaint.contact_phone = ""
+            complaint.possible_match = None
             complaint.save(
                 update_fields=[
+                    "contact_name",
+                    "contact_email",
+                    "contact_phone",
+                    "possible_match",
                     "order_number",
                     "tracking_number",
                     "title",
@@ -247,9 +256,11 @@ def anonymise_customer(*, customer_id: int, actor=None) -> AnonymiseResult:
                 subject=scrub(note.subject), body=scrub(note.body), html_body=scrub(note.html_body)
             )
         inbound = InboundEmail.objects.filter(ticket__in=tickets)
-        if customer.email:
-            inbound = inbound | InboundEmail.objects.filter(sender__icontains=customer.email)
+        for email in emails:
+            inbound = inbound | InboundEmail.objects.filter(sender__icontains=email)
         inbound.update(raw=b"", sender="", subject=REDACTED, message_id="")
+        # Nobody is offered as "possibly the same customer" any more.
+        Complaint.objects.filter(possible_match=customer).update(possible_match=None)
         references = [c.reference for c in complaints]
         IdempotencyRecord.objects.filter(response__reference__in=references).delete()
 

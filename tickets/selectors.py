@@ -107,6 +107,7 @@ def ticket_detail(user, ticket_id: int) -> Ticket | None:
         .select_related(
             "complaint",
             "complaint__customer",
+            "complaint__possible_match",
             "severity",
             "category",
             "category__parent",

@@ -78,6 +78,10 @@ def _event_text(event: TicketEvent) -> tuple[str, str]:
     if kind == EventKind.ESCALATION_DECIDED:
         state = dict(EscalationState.choices).get(event.to_value, event.to_value)
         return _("escalation decided: %s") % state, data.get("note", "")
+    if kind == EventKind.CUSTOMER_LINKED:
+        return _("confirmed this is the same customer as customer #%s") % event.to_value, ""
+    if kind == EventKind.POSSIBLE_MATCH_DISMISSED:
+        return _("confirmed this is not the same customer as customer #%s") % event.to_value, ""
     return event.get_kind_display(), event.to_value
 
 
@@ -87,7 +91,7 @@ def timeline(ticket: Ticket) -> list[Entry]:
     message: Message
     for message in ticket.messages.all():
         if message.from_customer:
-            kind, who = "customer", ticket.complaint.customer.name
+            kind, who = "customer", ticket.complaint.contact_name
         else:
             kind = message.visibility
             who = message.author.get_username() if message.author else ""

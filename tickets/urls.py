@@ -22,6 +22,7 @@ urlpatterns = [
     path("tickets/<int:pk>/escalate/", views.escalate, name="desk-escalate"),
     path("tickets/<int:pk>/contact/", views.contact, name="desk-contact"),
     path("tickets/<int:pk>/attach/", views.attach, name="desk-attach"),
+    path("tickets/<int:pk>/possible-match/", views.possible_match, name="desk-possible-match"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_id>/",
         views.attachment,

@@ -30,12 +30,14 @@ from .forms import (
     ContactForm,
     DecisionForm,
     EscalateForm,
+    PossibleMatchForm,
     ProfileForm,
     QueueFilterForm,
     ReplyForm,
     TransitionForm,
     WaitingForm,
 )
+from .identity import confirm_possible_match, dismiss_possible_match
 from .models import EscalationKind
 from .paging import paginate
 from .panels import panels_for
@@ -377,6 +379,18 @@ def attach(request, pk: int):
         services.add_attachment(ticket_id=pk, actor=request.user, upload=data["file"])
 
     return _simple_action(request, pk, AttachmentForm, act, _("Evidence added."))
+
+
+@require_POST
+@worker_required
+def possible_match(request, pk: int):
+    """Confirm or dismiss "possibly the same customer as …" (tickets.identity, audited)."""
+
+    def act(data):
+        decide = confirm_possible_match if data["decision"] == "confirm" else dismiss_possible_match
+        decide(ticket_id=pk, actor=request.user)
+
+    return _simple_action(request, pk, PossibleMatchForm, act, _("Customer identity decided."))
 
 
 @staff_required

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from complaints.models import Attachment, Complaint
 from tickets.api_tokens import ApiToken
-from tickets.models import Escalation, Message, Ticket
+from tickets.models import Escalation, Message, Ticket, TicketEvent
 
 from .world import ROLES, SURVEY_TOKEN_A, World, photo
 
@@ -73,6 +73,15 @@ def assignee_a(w):
 
 def messages_count(w):
     return Message.objects.count()
+
+
+def with_possible_match_on_b(w, data: dict) -> dict:
+    """B's complaint offered as possibly A's customer (inside the case's rolled-back
+    transaction, so no other case sees it)."""
+    Complaint.objects.filter(pk=w.ticket_b.complaint_id).update(
+        possible_match=w.ticket_a.complaint.customer_id
+    )
+    return data
 
 
 def attachments_count(w):
@@ -173,6 +182,16 @@ PAGES: dict[str, Case] = {
         WORKER_WRITE,
         lambda w: {"file": photo("more.png")},
         probe=attachments_count,
+    ),
+    # Any worker decides whether two customers are one (docs/decisions.md, "Identity").
+    "desk-possible-match": Case(
+        "POST",
+        lambda w, role: f"/desk/tickets/{w.ticket_b.pk}/possible-match/",
+        E("login*3 302 302 302 403 302"),
+        lambda w: with_possible_match_on_b(w, {"decision": "dismiss"}),
+        probe=lambda w: TicketEvent.objects.filter(
+            ticket=w.ticket_b, kind="possible_match_dismissed"
+        ).count(),
     ),
     "desk-attachment": Case(
         "GET",

@@ -30,9 +30,12 @@ RATING_COMMENT = "王小明觉得处理很快"
 def world():
     world = build_world()
     agent = world.users["agent"]
-    email = world.ticket_a.complaint.customer.email
+    known = world.ticket_a.complaint.customer
+    # The same email and phone: the same customer (docs/decisions.md, "Identity at intake").
     second = customers.submit_web_complaint(
-        data=complaint_input(customer_email=email, description=SECOND_DESCRIPTION),
+        data=complaint_input(
+            customer_email=known.email, customer_phone=known.phone, description=SECOND_DESCRIPTION
+        ),
         evidence=[photo("身份证.png")],
     ).ticket
     customers.customer_reply(ticket=second, body="我的电话是 13800138000，请回电")

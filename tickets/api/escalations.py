@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from .. import approvals
 from ..models import Escalation, EscalationKind, EscalationState
 from ..selectors import escalation_list, visible_tickets
-from .serializers import TEXT_MAX, EscalationSerializer, RefusesUnknownFields
+from .serializers import TEXT_MAX, AmountField, EscalationSerializer, RefusesUnknownFields
 
 
 class EscalationRequestSerializer(RefusesUnknownFields):
@@ -33,7 +33,7 @@ class EscalationRequestSerializer(RefusesUnknownFields):
         allow_null=True,
         help_text="Compensation only: resolution_type, resolution_summary, root_cause.",
     )
-    compensation_amount = serializers.DecimalField(
+    compensation_amount = AmountField(
         max_digits=12,
         decimal_places=2,
         min_value=Decimal(0),

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from complaints.models import Attachment, Channel, Outcome
 from complaints.services import ComplaintInput
 
+from ..fields import check_amount_characters
 from ..models import (
     ClosureReason,
     ContactAttempt,
@@ -25,12 +26,36 @@ from ..services import allowed_transitions
 TEXT_MAX = 20_000
 
 
+class AmountField(serializers.DecimalField):
+    """A money amount: digits 0-9 only (tickets.fields.check_amount_characters)."""
+
+    def to_internal_value(self, data):
+        try:
+            check_amount_characters(data)
+        except ValueError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return super().to_internal_value(data)
+
+
 def _username(user) -> str | None:
     return user.get_username() if user is not None else None
 
 
+# Anonymous callers submit for themselves; the other channels are staff logging what came
+# in by phone, chat, email or a marketplace (docs/decisions.md, "Channels at intake").
+PUBLIC_CHANNELS = (Channel.WEB, Channel.API)
+
+
 class ComplaintSubmitSerializer(serializers.Serializer):
-    customer_name = serializers.CharField(max_length=200)
+    customer = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Staff only: the id of the existing customer this complaint is from "
+        "(blank contact fields are then taken from that customer).",
+    )
+    customer_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
     customer_email = serializers.EmailField(required=False, allow_blank=True, default="")
     customer_phone = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
@@ -64,19 +89,36 @@ class ComplaintSubmitSerializer(serializers.Serializer):
         required=False, help_text="Staff only: when a complaint taken by phone was received."
     )
 
+    def validate_customer_name(self, value: str) -> str:
+        # Checked with the other fields, so one answer names every wrong field; a staff
+        # member naming an existing `customer` may leave it blank (theirs is used).
+        if not value.strip() and self.initial_data.get("customer") in (None, ""):
+            raise serializers.ValidationError("This field is required.")
+        return value
+
     def validate(self, attrs):
-        if "received_at" in attrs and not self.context.get("is_staff"):
-            raise serializers.ValidationError(
-                {"received_at": ["Only staff may set when a complaint was received."]}
-            )
-        if not attrs.get("customer_email") and not attrs.get("customer_phone"):
-            raise serializers.ValidationError(
-                {"customer_email": ["Give an email address or a phone number (or both)."]}
-            )
+        is_staff = self.context.get("is_staff")
+        errors = {}
+        if "received_at" in attrs and not is_staff:
+            errors["received_at"] = ["Only staff may set when a complaint was received."]
+        if "customer" in attrs and not is_staff:
+            errors["customer"] = ["Only staff may file a complaint for an existing customer."]
+        if attrs["channel"] not in PUBLIC_CHANNELS and not is_staff:
+            errors["channel"] = [
+                f"Only staff may log a complaint on the “{attrs['channel']}” channel; "
+                "submit on “web” or “api”."
+            ]
+        if "customer" not in attrs and not (
+            attrs.get("customer_email") or attrs.get("customer_phone")
+        ):
+            errors["customer_email"] = ["Give an email address or a phone number (or both)."]
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
     def to_input(self) -> ComplaintInput:
-        return ComplaintInput(**self.validated_data)
+        data = dict(self.validated_data)
+        return ComplaintInput(customer_id=data.pop("customer", None), **data)
 
 
 class ComplaintReceiptSerializer(serializers.Serializer):
@@ -125,9 +167,20 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return _username(obj.uploaded_by)
 
 
+class ContactSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+
+
 class ComplaintSerializer(serializers.Serializer):
     reference = serializers.CharField()
     customer = CustomerSerializer()
+    contact = ContactSerializer(help_text="The contact details typed on this complaint.")
+    possible_match = CustomerSerializer(
+        allow_null=True,
+        help_text="A stored customer sharing this complaint's phone or email but not both.",
+    )
     channel = serializers.CharField()
     order_number = serializers.CharField()
     product_name = serializers.CharField()
@@ -343,7 +396,7 @@ class TransitionSerializer(RefusesUnknownFields):
     resolution_summary = serializers.CharField(
         max_length=TEXT_MAX, required=False, allow_blank=True
     )
-    compensation_amount = serializers.DecimalField(
+    compensation_amount = AmountField(
         max_digits=12, decimal_places=2, min_value=0, max_value=1_000_000, required=False
     )
     satisfaction_score = serializers.IntegerField(min_value=1, max_value=5, required=False)

@@ -427,6 +427,7 @@ ADMIN_MODELS = {
     "tickets.ticketevent": "ReadOnlyAdmin",
     "tickets.escalation": "ReadOnlyAdmin",
     "tickets.inboundemail": "ReadOnlyAdmin",
+    "tickets.notification": "ReadOnlyAdmin",
     "sla.slaclock": "ReadOnlyAdmin",
     "complaints.complaint": "ComplaintAdmin",
     "complaints.category": "ModelPermissions",

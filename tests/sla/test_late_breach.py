@@ -10,12 +10,13 @@ import pytest
 from sla.models import SlaClock
 from sla.services import sweep
 from tickets import services
+from tickets.approvals import approve_escalation
 from tickets.intake import import_complaint
 from tickets.models import Escalation, Notification, Ticket
 
 from ..factories import complaint_input, make_ticket
 from ..tickets.workflow_helpers import advance
-from .conftest import at
+from .conftest import at, make_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -183,3 +184,48 @@ def test_imported_history_closed_in_time_records_no_breach(clock):
     )
     assert clock_of(ticket, "resolution").state == "met"
     assert breach_record(ticket) == (0, 0, [])
+
+
+def test_reclassifying_after_a_deadline_breaches_that_clock_where_it_stood(clock, agent):
+    make_policy("Critical", severity="critical", first=120, resolution=8 * 60)
+    clock(at(2026, 11, 23, 10, 0))
+    ticket = advance(make_ticket(), "classify", agent)
+    version = clock_of(ticket, "first_reply").policy_version
+    clock(at(2026, 11, 24, 11, 0))  # first reply (24 h) ran out at 10:00, never given
+    services.transition(
+        ticket_id=ticket.pk,
+        actor=agent,
+        to="resolve",
+        data={"category": "health_safety", "responsibility": "supplier", "severity": "critical"},
+    )
+    first = clock_of(ticket, "first_reply")
+    assert (first.state, first.breached_at) == ("breached", at(2026, 11, 24, 10, 0))
+    assert first.policy_version == version  # a stricter policy does not rewrite the past
+    assert clock_of(ticket, "resolution").policy_version.policy.name == "Critical"
+    assert breach_record(ticket)[:2] == (1, 1)
+    assert ticket.events.filter(kind="sla_retargeted").count() == 1
+
+
+def test_a_resolution_the_sweep_breached_is_kept_late_at_the_proposal(
+    clock, agent, supervisor, django_capture_on_commit_callbacks
+):
+    clock(at(2026, 11, 23, 10, 0))
+    ticket = make_ticket()
+    services.add_message(ticket_id=ticket.pk, author=agent, body="您好", visibility="public")
+    ticket = advance(ticket, "resolve", agent)
+    clock(at(2026, 11, 26, 11, 0))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep().breaches == 1
+    escalation = Escalation.objects.get(ticket=ticket, kind="sla_breach")
+    approve_escalation(escalation_id=escalation.pk, actor=supervisor, note="已督促")
+    clock(at(2026, 11, 26, 13, 0))
+    advance(Ticket.objects.get(pk=ticket.pk), "follow_up", agent)
+    resolution = clock_of(ticket, "resolution")
+    # the same clock a late proposal without a sweep leaves (see above)
+    assert (resolution.state, resolution.breached_at, resolution.met_at) == (
+        "breached",
+        at(2026, 11, 26, 10, 0),
+        at(2026, 11, 26, 13, 0),
+    )
+    assert Ticket.objects.get(pk=ticket.pk).sla_state == "met"
+    assert breach_record(ticket)[:2] == (1, 1)

@@ -12,7 +12,7 @@ from django.conf import settings
 
 from tickets.models import SlaState, State, Ticket
 
-from . import business_time
+from . import breaches, business_time
 from .cache import remembered
 from .models import (
     BusinessCalendar,
@@ -182,14 +182,27 @@ def start_clock(
     return clock
 
 
-def stop_clock(clock: SlaClock, at: datetime, calendars: CalendarCache, *, met: bool) -> bool:
-    """Meet (met=True) or cancel an open clock; a clock kept after its due time comes out
-    breached with both times. `counted` ends as the business time the promise took.
-    Returns whether a breach was found here (rather than by the sweep)."""
-    found_breach = False
+def breach_if_overdue(clock: SlaClock, at: datetime) -> None:
+    """A change touching a running clock after its deadline finds a breach the sweep has not
+    recorded yet (beat late, the broker down, or simply the minute between sweeps), and
+    records it exactly as the sweep would: sla.breaches.record_breach. `clock.ticket` must
+    be the ticket the change holds locked."""
+    if not breaches.is_overdue(clock, at):
+        return
+    ticket = clock.ticket
+    if not breaches.record_breach(clock, ticket=ticket, history=breaches.is_history(ticket), at=at):
+        clock.refresh_from_db()  # recorded by someone else meanwhile: work on what is there
+
+
+def stop_clock(clock: SlaClock, at: datetime, calendars: CalendarCache, *, met: bool) -> None:
+    """Meet (met=True) or cancel an open clock. A clock kept after its due time comes out
+    breached with both times (the breach recorded first, see breach_if_overdue); an overdue
+    clock is never cancelled: it stays breached. `counted` ends as the business time the
+    promise took."""
+    breach_if_overdue(clock, at)
     if clock.state == ClockState.BREACHED:
         if met and clock.met_at is None:
-            # Kept late: the sweep already counted the breach; now record when it was kept.
+            # Kept late: the breach is already recorded; now record when it was kept.
             if clock.segment_started_at is not None:
                 spec = calendars.get(clock.policy_version.calendar_id)
                 clock.counted += business_time.business_time_between(
@@ -198,30 +211,27 @@ def stop_clock(clock: SlaClock, at: datetime, calendars: CalendarCache, *, met: 
             clock.met_at = at
             clock.segment_started_at = None
             clock.save(update_fields=["met_at", "counted", "segment_started_at"])
-        return False
+        return
     if clock.state not in OPEN:
-        return False
+        return
     if clock.state == ClockState.RUNNING:
         clock.counted = elapsed(clock, at, calendars.get(clock.policy_version.calendar_id))
-    if not met:
-        clock.state = ClockState.CANCELLED
-        clock.cancelled_at = at
-    elif clock.state == ClockState.RUNNING and clock.due_at is not None and at > clock.due_at:
-        clock.state = ClockState.BREACHED
-        clock.breached_at = clock.due_at
-        clock.met_at = at
-        found_breach = True
-    else:
+    if met:
         clock.state = ClockState.MET
         clock.met_at = at
+    else:
+        clock.state = ClockState.CANCELLED
+        clock.cancelled_at = at
     clock.segment_started_at = None
     clock.next_warning_at = None
     clock.save()
     PauseSegment.objects.filter(clock=clock, ended_at__isnull=True).update(ended_at=at)
-    return found_breach
 
 
 def pause_clock(clock: SlaClock, at: datetime, reason: str, by, calendars: CalendarCache) -> None:
+    """Stop counting while waiting on the customer; a clock already overdue is breached
+    instead (a wait cannot unbreak a promise)."""
+    breach_if_overdue(clock, at)
     if clock.state != ClockState.RUNNING:
         return
     spec = calendars.get(clock.policy_version.calendar_id)
@@ -246,8 +256,13 @@ def resume_clock(clock: SlaClock, at: datetime, calendars: CalendarCache) -> Non
 
 def retarget_clock(
     clock: SlaClock, version: SlaPolicyVersion, at: datetime, calendars: CalendarCache
-) -> None:
-    """Move an open clock to another policy version, keeping the time already counted."""
+) -> bool:
+    """Move an open clock to another policy version, keeping the time already counted.
+    A clock already overdue is breached instead and stays on its version. Returns whether
+    the clock moved."""
+    breach_if_overdue(clock, at)
+    if clock.state not in OPEN:
+        return False
     old_spec = calendars.get(clock.policy_version.calendar_id)
     if clock.state == ClockState.RUNNING:
         clock.counted = elapsed(clock, at, old_spec)
@@ -257,6 +272,7 @@ def retarget_clock(
     if clock.state == ClockState.RUNNING:
         reschedule(clock, calendars.get(version.calendar_id))
     clock.save()
+    return True
 
 
 # The ticket's summary

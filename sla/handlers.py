@@ -15,6 +15,10 @@ The rules:
   cancels reply clocks nobody needs any more;
 - back to resolve (customer not satisfied, or reopened): a new *resolution* clock;
 - classification: clocks move to the policy that matches the new severity and category.
+
+A change that touches a running clock after its deadline (a late reply, a late proposal,
+closing, waiting, re-targeting, an imported close time) records the breach the sweep has not
+yet found, through the sweep's own function (clocks.breach_if_overdue, sla.breaches).
 """
 
 from tickets.models import ContactChannel, EventKind, State, Ticket, TicketEvent, Visibility
@@ -35,19 +39,30 @@ def on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
 
 
 def _open(ticket: Ticket, *kinds: str) -> list[SlaClock]:
-    return list(
+    return _with_ticket(
+        ticket,
         SlaClock.objects.select_related("policy_version")
         .filter(ticket=ticket, kind__in=kinds, state__in=clocks.OPEN)
-        .order_by("pk")
+        .order_by("pk"),
     )
 
 
 def _unmet_breached(ticket: Ticket, *kinds: str) -> list[SlaClock]:
-    return list(
-        SlaClock.objects.select_related("policy_version").filter(
-            ticket=ticket, kind__in=kinds, state=ClockState.BREACHED, met_at__isnull=True
-        )
+    return _with_ticket(
+        ticket,
+        SlaClock.objects.select_related("policy_version")
+        .filter(ticket=ticket, kind__in=kinds, state=ClockState.BREACHED, met_at__isnull=True)
+        .order_by("pk"),
     )
+
+
+def _with_ticket(ticket: Ticket, found) -> list[SlaClock]:
+    """The clocks, pointing at the ticket the change holds locked (a breach found on the way
+    is recorded on that ticket, without reading it again)."""
+    found = list(found)
+    for clock in found:
+        clock.ticket = ticket
+    return found
 
 
 def _created(ticket: Ticket, event: TicketEvent, calendars) -> None:
@@ -118,7 +133,10 @@ def _waiting(ticket: Ticket, event: TicketEvent, calendars) -> None:
 def _state_changed(ticket: Ticket, event: TicketEvent, calendars) -> None:
     at, source, target = event.created_at, event.from_value, event.to_value
     if target in (State.FOLLOW_UP, State.CLOSED):
-        for clock in _open(ticket, ClockKind.RESOLUTION):
+        # A resolution the sweep already found breached is now kept, late: as for replies.
+        for clock in _open(ticket, ClockKind.RESOLUTION) + _unmet_breached(
+            ticket, ClockKind.RESOLUTION
+        ):
             clocks.stop_clock(clock, at, calendars, met=True)
     if target == State.CLOSED:
         for clock in _open(ticket, ClockKind.FIRST_REPLY, ClockKind.NEXT_REPLY):
@@ -139,8 +157,9 @@ def _retarget(ticket: Ticket, event: TicketEvent, calendars) -> None:
     if not open_clocks or all(c.policy_version_id == version.pk for c in open_clocks):
         return
     before = open_clocks[0].policy_version
-    for clock in open_clocks:
-        clocks.retarget_clock(clock, version, event.created_at, calendars)
+    moved = [clocks.retarget_clock(c, version, event.created_at, calendars) for c in open_clocks]
+    if not any(moved):
+        return  # every open clock had run out: breached where it stood, nothing moved
     record_event(
         ticket=ticket,
         actor=event.actor,

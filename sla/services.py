@@ -5,8 +5,10 @@ The sweep asks PostgreSQL, never the broker, what is due: running clocks whose `
 cost grows with what is due, not with the number of open tickets. Each batch locks its
 tickets and clocks with SKIP LOCKED (in the order ticket → clock, as ticket changes do), and
 each update is conditional on the clock still being due, so overlapping sweeps and several
-workers produce one warning per threshold and one breach per clock. Notifications are
-written to the outbox in the same transaction and sent after commit.
+workers produce one warning per threshold and one breach per clock. A breach is recorded by
+sla.breaches.record_breach, the function a ticket change uses when it finds a clock that ran
+out before it. Notifications are written to the outbox in the same transaction and sent
+after commit.
 """
 
 from dataclasses import dataclass
@@ -17,11 +19,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import EscalationKind, EventKind, NotificationKind, Ticket
-from tickets.notifications import queue_notification, supervisors, ticket_team
-from tickets.services import open_escalation, record_event
+from tickets.models import EventKind, NotificationKind, Ticket
+from tickets.notifications import queue_notification, ticket_team
+from tickets.services import record_event
 
 from . import clocks
+from .breaches import is_history, record_breach
 from .models import ClockState, ClockWarning, SlaClock
 
 # Clocks acted on per transaction (settings.SLA_SWEEP_BATCH, default 500): a smaller batch
@@ -87,45 +90,8 @@ def _when(at: datetime) -> str:
 
 
 def _breach(clock: SlaClock, now: datetime, calendars) -> bool:
-    updated = SlaClock.objects.filter(pk=clock.pk, state=ClockState.RUNNING).update(
-        state=ClockState.BREACHED, breached_at=clock.due_at, next_warning_at=None
-    )
-    if not updated:
-        return False
     ticket = clock.ticket
-    label = clock.get_kind_display()
-    record_event(
-        ticket=ticket,
-        actor=None,
-        kind=EventKind.SLA_BREACHED,
-        field=clock.kind,
-        to_value=clock.due_at.isoformat(),
-        data={"clock": clock.pk, "kind": clock.kind, "due_at": clock.due_at.isoformat()},
-    )
-    if ticket.complaint.source:
-        return True  # imported history: the breach is recorded, nobody is paged about 2013
-    reason = _("%(clock)s was due %(due)s and has not been kept.") % {
-        "clock": label,
-        "due": _when(clock.due_at),
-    }
-    open_escalation(ticket=ticket, kind=EscalationKind.SLA_BREACH, reason=reason, requested_by=None)
-    subject = _("[%(ref)s] SLA breached: %(clock)s") % {"ref": ticket.reference, "clock": label}
-    body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
-        "reason": reason,
-        "ref": ticket.reference,
-        "title": ticket.complaint.title,
-    }
-    recipients = {u.pk: u for u in [*ticket_team(ticket), *supervisors()]}
-    for user in recipients.values():
-        queue_notification(
-            kind=NotificationKind.SLA_BREACH,
-            ticket=ticket,
-            recipient=user,
-            subject=subject,
-            body=body,
-            dedupe_key=f"sla-breach:{clock.pk}",
-        )
-    return True
+    return record_breach(clock, ticket=ticket, history=is_history(ticket))
 
 
 def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
@@ -158,7 +124,7 @@ def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
         to_value=str(highest),
         data={"clock": clock.pk, "percent": highest, "due_at": clock.due_at.isoformat()},
     )
-    if ticket.complaint.source:
+    if is_history(ticket):
         return True
     subject = _("[%(ref)s] %(clock)s due %(due)s (%(percent)s%% of the time used)") % {
         "ref": ticket.reference,

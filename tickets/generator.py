@@ -963,7 +963,9 @@ class Life:
 
     def _clocks_on_state(self, source: str, target: str) -> None:
         if target in (State.FOLLOW_UP, State.CLOSED):
-            for clock in self._open("resolution"):
+            # A resolution the sweep found breached is kept now, late (sla.handlers).
+            unmet = [c for c in self.clocks if c.state == BREACHED and c.met is None]
+            for clock in self._open("resolution") + [c for c in unmet if c.kind == "resolution"]:
                 self._stop(clock, met=True)
         if target == State.CLOSED:
             for clock in self._open("first_reply", "next_reply"):

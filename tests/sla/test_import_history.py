@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.management import call_command
 
 from sla.models import SlaClock
+from tickets.models import Notification, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -67,5 +68,15 @@ def test_nyc311_rows_closed_after_their_due_date_come_out_breached(nyc311_file, 
         assert clock.met_at == ticket.closed_at
         if clock.state == "breached":
             assert clock.breached_at == clock.due_at
-    # Breaches of 2013 history page nobody.
+    # Breaches of 2013 history are on the record, once each, and page nobody.
+    # (every imported breach: rows without a Due Date are held to the default 72 h)
+    breached = SlaClock.objects.filter(state="breached", ticket__complaint__source="nyc311")
+    events = TicketEvent.objects.filter(kind="sla_breached", ticket__complaint__source="nyc311")
+    assert sorted(events.values_list("data__clock", flat=True)) == sorted(
+        breached.values_list("pk", flat=True)
+    )
+    assert {c.pk for c in clocks if c.state == "breached"} <= set(
+        breached.values_list("pk", flat=True)
+    )
     assert not SlaClock.objects.filter(ticket__escalations__isnull=False).exists()
+    assert not Notification.objects.exists()

@@ -1,9 +1,13 @@
-"""Several sweeps at once over the same due clocks: one breach and one email per clock."""
+"""Several sweeps at once over the same due clocks, or racing late replies: one breach and
+one email per clock."""
+
+from functools import partial
 
 import pytest
 
 from sla.models import ClockWarning, SlaClock
 from sla.services import sweep
+from tickets import services
 from tickets.models import Escalation, Notification, TicketEvent
 
 from ..factories import make_ticket
@@ -47,3 +51,30 @@ def test_overlapping_sweeps_warn_once_per_threshold(clock, agent):
     assert ClockWarning.objects.filter(percent=50).count() == 20
     assert TicketEvent.objects.filter(kind="sla_warning").count() == 20
     assert Notification.objects.filter(kind="sla_warning").count() == 20
+
+
+def test_late_replies_racing_sweeps_record_each_breach_once(clock, agent, supervisor):
+    clock(at(2026, 11, 20, 10, 0))
+    tickets = [make_ticket() for _ in range(20)]
+    clock(at(2026, 11, 21, 10, 30))  # every first reply is half an hour late; no sweep yet
+    replies = [
+        partial(
+            services.add_message,
+            ticket_id=t.pk,
+            author=supervisor,
+            body="抱歉久等",
+            visibility="public",
+        )
+        for t in tickets
+    ]
+
+    outcomes = run_together(*replies, sweep, sweep)
+
+    assert all(kind == "ok" for kind, _ in outcomes), outcomes
+    assert sweep().breaches == 0  # the replies and the racing sweeps found every one
+    breached = SlaClock.objects.filter(kind="first_reply", state="breached")
+    assert breached.count() == 20
+    assert set(breached.values_list("met_at", flat=True)) == {at(2026, 11, 21, 10, 30)}
+    assert TicketEvent.objects.filter(kind="sla_breached").count() == 20
+    assert Escalation.objects.filter(kind="sla_breach").count() == 20
+    assert Notification.objects.filter(kind="sla_breach").count() == 20 * 2

@@ -32,11 +32,12 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import ComplaintInput
-from tickets import outbox, services
+from tickets import approvals, outbox, services
 from tickets.importers import heimao_category_slug, heimao_outcomes
 from tickets.intake import submit_complaint
 from tickets.models import (
     Escalation,
+    EscalationKind,
     EscalationState,
     Notification,
     State,
@@ -307,6 +308,13 @@ def _display_name(user, lang: str) -> str:
     if lang == "zh" and any("\u4e00" <= char <= "\u9fff" for char in user.first_name):
         return f"{user.last_name}{user.first_name}"
     return ENGLISH_NAMES.get(user.get_username()) or user.first_name or user.get_username()
+
+
+# What the supervisor writes when reviewing an SLA breach in the demo history.
+BREACH_REVIEW_NOTE = {
+    "zh": "已查看超时原因，已提醒经办人尽快跟进。",
+    "en": "Looked into the delay; reminded the agent to follow up promptly.",
+}
 
 
 class Timeline:
@@ -629,8 +637,25 @@ class Command(BaseCommand):
         data = {"resolution_type": remedy, "resolution_summary": summary}
         if amount is not None:
             data["compensation_amount"] = str(amount)
+        self._review_breaches()
         self._move("follow_up", (4, 72), **data)
         self._reply(self.say["proposal"].replace("{summary}", summary), (0.01, 0.2))
+
+    def _review_breaches(self) -> None:
+        """The supervisor decides the SLA-breach escalations still pending, as the desk must
+        before the next proposal (propose_resolution is guarded by them). A late proposal
+        opens one itself, so a second proposal after "not satisfied" needs this."""
+        pending = Escalation.objects.filter(
+            ticket_id=self.plan.ticket_id,
+            kind=EscalationKind.SLA_BREACH,
+            state=EscalationState.PENDING,
+        ).values_list("pk", flat=True)
+        note = BREACH_REVIEW_NOTE[self.plan.story.lang]
+        for escalation_id in list(pending):
+            with self.travel(self.clock.after(0.1, 2)):
+                approvals.approve_escalation(
+                    escalation_id=escalation_id, actor=self.users["supervisor1"], note=note
+                )
 
     # --- the report ------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from .permissions import can_read_reports, can_write_reviews
 from .postmortems import post_mortem_figures
 from .selectors import weekly_report
 from .tables import build_tables, table_by_name
-from .ticket_list import TicketFilterForm, filtered_tickets, ticket_header, ticket_rows
+from .ticket_list import TicketFilterForm, TicketList, filtered_tickets
 from .weeks import BadPeriod, last_complete_week, parse_week
 
 # Post-mortems and actions are read where they were just written: the primary, not the
@@ -99,13 +99,27 @@ def export_table(request, name: str, fmt: str):
 
 
 @readers_only
-def tickets_csv(request):
+def ticket_list(request):
+    """The filter form, the number of matching tickets and the first of them; the
+    download buttons send the same filters to tickets.csv and tickets.xlsx."""
+    form = TicketFilterForm(request.GET or None)
+    context = {"form": form}
+    if form.is_bound and form.is_valid():
+        listing = TicketList(filtered_tickets(form.cleaned_data))
+        context["count"], context["header"], context["rows"] = listing.preview()
+    status = 400 if form.is_bound and form.errors else 200
+    return render(request, "reports/tickets.html", context, status=status)
+
+
+@readers_only
+def tickets_download(request, fmt: str):
     form = TicketFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/filter_error.html", {"form": form}, status=400)
-    return exports.csv_response(
-        "tickets", ticket_header(), ticket_rows(filtered_tickets(form.cleaned_data))
-    )
+    listing = TicketList(filtered_tickets(form.cleaned_data))
+    if fmt == "xlsx":
+        return exports.xlsx_response("tickets", _("Tickets"), listing.header, listing.rows())
+    return exports.csv_response("tickets", listing.header, listing.rows())
 
 
 def _service_errors(form, error: Exception) -> None:

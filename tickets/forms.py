@@ -104,24 +104,36 @@ def filter_menus() -> dict[str, list[tuple[str, str]]]:
     """The queue's filter menus (categories, severities, the people who work tickets), kept
     a minute per language: three queries on every queue page for lists that change a few
     times a year. Saving a category, a severity or a user forgets them at once
-    (tickets.apps connects forget_filter_menus)."""
+    (tickets.apps connects forget_filter_menus). While the cache is unavailable the menus
+    are read from the database on every page: slower, never an error."""
     key = MENUS_KEY + (get_language() or settings.LANGUAGE_CODE)
-    menus = cache.get(key)
+    try:
+        menus = cache.get(key)
+    except Exception:
+        log.warning("filter menus read from the database: the cache is unavailable", exc_info=True)
+        return _menus_from_database()
     if menus is None:
-        categories = Category.objects.filter(is_active=True).select_related("parent")
-        workers = (
-            get_user_model()
-            .objects.filter(is_active=True, groups__name__in=["agents", "supervisors"])
-            .distinct()
-            .order_by("username")
-        )
-        menus = {
-            "category": [(c.slug, str(c.name)) for c in categories],
-            "severity": [(s.slug, str(s.name)) for s in Severity.objects.filter(is_active=True)],
-            "assignee": [(str(u.pk), u.get_username()) for u in workers],
-        }
-        cache.set(key, menus, MENUS_SECONDS)
+        menus = _menus_from_database()
+        try:
+            cache.set(key, menus, MENUS_SECONDS)
+        except Exception:
+            log.warning("filter menus not kept: the cache is unavailable", exc_info=True)
     return menus
+
+
+def _menus_from_database() -> dict[str, list[tuple[str, str]]]:
+    categories = Category.objects.filter(is_active=True).select_related("parent")
+    workers = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=["agents", "supervisors"])
+        .distinct()
+        .order_by("username")
+    )
+    return {
+        "category": [(c.slug, str(c.name)) for c in categories],
+        "severity": [(s.slug, str(s.name)) for s in Severity.objects.filter(is_active=True)],
+        "assignee": [(str(u.pk), u.get_username()) for u in workers],
+    }
 
 
 def forget_filter_menus(**_kwargs) -> None:

@@ -510,7 +510,9 @@ PAGES.update(
         "reports-export": Case(
             "GET", fixed("/reports/weekly/export/categories.csv?week=2026-W45"), REPORT_READ
         ),
+        "reports-tickets": Case("GET", fixed("/reports/tickets/?week=2026-W45"), REPORT_READ),
         "reports-tickets-csv": Case("GET", fixed("/reports/tickets.csv"), REPORT_READ),
+        "reports-tickets-xlsx": Case("GET", fixed("/reports/tickets.xlsx"), REPORT_READ),
         "reports-postmortems": Case("GET", fixed("/reports/postmortems/"), REPORT_READ),
         "reports-postmortem": Case(
             "GET", lambda w, role: f"/reports/postmortems/{_post_mortem(w).pk}/", REPORT_READ

@@ -197,5 +197,5 @@ def test_manager_reads_the_dashboard_and_records_an_improvement_action(page, scr
     expect(row).to_contain_text("supervisor1")
     row.locator("select").select_option("in_progress")
     row.get_by_role("button", name="Save").click()
-    expect(page.locator("#actions tr.action")).to_contain_text("status planned → in_progress")
+    expect(page.locator("#actions tr.action")).to_contain_text("status: Planned → In progress")
     screenshot(page, "reports-postmortem")

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Channel(models.TextChoices):
@@ -66,6 +67,8 @@ class Category(LocalisedName):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # Who changed the taxonomy, when, from what to what (shown in the admin).
+    history = HistoricalRecords()
 
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("categories")
@@ -88,6 +91,8 @@ class Category(LocalisedName):
 class Responsibility(LocalisedName):
     """Who is responsible for what went wrong (责任归属)."""
 
+    history = HistoricalRecords()
+
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("responsibility parties")
 
@@ -98,6 +103,7 @@ class Severity(LocalisedName):
 
     rank = models.PositiveSmallIntegerField(default=0)
     escalate_immediately = models.BooleanField(default=False)
+    history = HistoricalRecords()
 
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("severities")

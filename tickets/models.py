@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from complaints.models import Category, Channel, Complaint, Outcome, Responsibility, Severity
 
@@ -455,6 +456,8 @@ class StaffProfile(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # Notification kinds (NotificationKind values) this person does not want by email.
     muted = models.JSONField(_("emails turned off"), default=list, blank=True)
+    # Who changed a compensation limit, when, from what to what (shown in the admin).
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -469,6 +472,7 @@ class CannedReply(models.Model):
     body = models.TextField(_("text"))
     position = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("language", "position", "title")

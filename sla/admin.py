@@ -40,8 +40,12 @@ def with_changes(records) -> list:
     previous = {}
     for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
         before = previous.get(record.id)
+        fields = record.instance_type._meta
         record.changes = (
-            [(c.field, c.old, c.new) for c in record.diff_against(before).changes]
+            [
+                (fields.get_field(c.field).verbose_name, c.old, c.new)
+                for c in record.diff_against(before).changes
+            ]
             if before is not None
             else []
         )

@@ -1,10 +1,14 @@
+"""The taxonomy is edited here; every edit is kept with who, when, before and after
+(django-simple-history: the History button of each row)."""
+
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Attachment, Category, Complaint, Customer, Responsibility, Severity
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SimpleHistoryAdmin):
     list_display = ("slug", "name_en", "name_zh", "parent", "position", "is_active", "import_only")
     list_filter = ("is_active", "import_only", "parent")
     list_editable = ("position", "is_active")
@@ -13,13 +17,13 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Responsibility)
-class ResponsibilityAdmin(admin.ModelAdmin):
+class ResponsibilityAdmin(SimpleHistoryAdmin):
     list_display = ("slug", "name_en", "name_zh", "position", "is_active")
     list_editable = ("position", "is_active")
 
 
 @admin.register(Severity)
-class SeverityAdmin(admin.ModelAdmin):
+class SeverityAdmin(SimpleHistoryAdmin):
     list_display = ("slug", "name_en", "name_zh", "rank", "escalate_immediately", "is_active")
     list_editable = ("rank", "escalate_immediately", "is_active")
 

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Channel(models.TextChoices):
@@ -78,6 +79,8 @@ class Category(LocalisedName):
             "classifying a ticket."
         ),
     )
+    # Who changed the taxonomy, when, from what to what (shown in the admin).
+    history = HistoricalRecords()
 
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("categories")
@@ -100,6 +103,8 @@ class Category(LocalisedName):
 class Responsibility(LocalisedName):
     """Who is responsible for what went wrong (责任归属)."""
 
+    history = HistoricalRecords()
+
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("responsibility parties")
 
@@ -110,6 +115,7 @@ class Severity(LocalisedName):
 
     rank = models.PositiveSmallIntegerField(default=0)
     escalate_immediately = models.BooleanField(default=False)
+    history = HistoricalRecords()
 
     class Meta(LocalisedName.Meta):
         verbose_name_plural = _("severities")

@@ -1,4 +1,10 @@
+"""Calendars and policies are edited here; every edit is kept with who, when, before and
+after (django-simple-history). A calendar's history page also lists the changes to its
+working hours and special days, which are edited on the calendar's page."""
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from tickets.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -24,10 +30,47 @@ class CalendarDayInline(admin.TabularInline):
     extra = 0
 
 
+# The newest changes of a calendar's hours and days shown on its history page.
+INLINE_HISTORY_LIMIT = 200
+
+
+def with_changes(records) -> list:
+    """History records, newest first, each with `changes`: (field, before, after) against
+    the previous record of the same row (none for the row's first record)."""
+    previous = {}
+    for record in sorted(records, key=lambda r: (r.history_date, r.history_id)):
+        before = previous.get(record.id)
+        fields = record.instance_type._meta
+        record.changes = (
+            [
+                (fields.get_field(c.field).verbose_name, c.old, c.new)
+                for c in record.diff_against(before).changes
+            ]
+            if before is not None
+            else []
+        )
+        previous[record.id] = record
+    return sorted(records, key=lambda r: (r.history_date, r.history_id), reverse=True)
+
+
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(SimpleHistoryAdmin):
     list_display = ("name", "time_zone", "always_open")
     inlines = (WorkingHoursInline, CalendarDayInline)
+    object_history_template = "admin/sla/businesscalendar/object_history.html"
+
+    def history_view(self, request, object_id, extra_context=None):
+        related = [
+            (_("Working hours"), WorkingHours.history),
+            (_("Holidays and make-up workdays"), CalendarDay.history),
+        ]
+        sections = []
+        for title, manager in related:
+            records = manager.filter(calendar_id=object_id).select_related("history_user")
+            records = list(records.order_by("-history_date", "-history_id")[:INLINE_HISTORY_LIMIT])
+            sections.append((title, with_changes(records)))
+        context = {"inline_history": sections, **(extra_context or {})}
+        return super().history_view(request, object_id, extra_context=context)
 
 
 class PolicyVersionInline(ReadOnlyInline):
@@ -43,7 +86,7 @@ class PolicyVersionInline(ReadOnlyInline):
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(SimpleHistoryAdmin):
     """Saving changed targets creates a new version; running tickets keep theirs."""
 
     list_display = (

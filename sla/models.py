@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from complaints.models import Category, Channel, Severity
 from tickets.models import Ticket
@@ -38,6 +39,8 @@ class BusinessCalendar(models.Model):
     always_open = models.BooleanField(
         _("24×7"), default=False, help_text=_("Calendar time: hours and holidays are ignored.")
     )
+    # Who changed which configuration, when, from what to what (shown in the admin).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("name",)
@@ -80,6 +83,7 @@ class WorkingHours(models.Model):
     weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
     opens = models.TimeField()
     closes = models.TimeField(help_text=_("00:00 means midnight at the end of the day."))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("weekday", "opens")
@@ -107,6 +111,7 @@ class CalendarDay(models.Model):
     date = models.DateField()
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=120, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("date",)
@@ -151,6 +156,7 @@ class SlaPolicy(models.Model):
     resolution_minutes = models.PositiveIntegerField(_("resolution within (minutes)"))
     position = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("position", "name")

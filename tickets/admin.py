@@ -1,7 +1,8 @@
 """The admin shows tickets and their history; it changes nothing the services own.
 
 Tickets change only through tickets.services (so every change is audited); the audit trail
-itself can be neither edited nor deleted here.
+itself can be neither edited nor deleted here. The configuration edited here (canned replies,
+staff compensation limits) keeps its history: who, when, before and after.
 """
 
 from django.contrib import admin, messages
@@ -9,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from . import outbox
 from .login import AdminLoginForm
@@ -234,6 +236,24 @@ class StaffProfileInline(admin.StackedInline):
     can_delete = False
     max_num = 1
     fields = ("compensation_limit", "language", "time_zone")
+    # The profile's own page shows the history of its compensation limit.
+    show_change_link = True
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(SimpleHistoryAdmin):
+    """Compensation limits and their history: who changed whose limit, when, from what."""
+
+    list_display = ("user", "compensation_limit", "language", "time_zone")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "compensation_limit", "language", "time_zone")
+    readonly_fields = ("user",)
+    history_list_display = ("compensation_limit",)
+
+    def has_add_permission(self, request) -> bool:
+        # A profile belongs to a user: add it on the user's page.
+        return False
 
 
 # Django's own user admin, with the staff profile on the same page (superusers edit users).
@@ -248,7 +268,7 @@ class StaffUserAdmin(UserAdmin):
 
 
 @admin.register(CannedReply)
-class CannedReplyAdmin(admin.ModelAdmin):
+class CannedReplyAdmin(SimpleHistoryAdmin):
     """Phrases agents insert into replies; placeholders are listed on the model."""
 
     list_display = ("title", "language", "position", "is_active")

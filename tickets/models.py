@@ -10,8 +10,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from complaints.models import Category, Channel, Complaint, Outcome, Responsibility, Severity
+
+from .append_only import AppendOnlyError as AppendOnlyError  # callers catch it from here
+from .append_only import AppendOnlyModel, AppendOnlyQuerySet
 
 
 class State(models.TextChoices):
@@ -190,14 +194,21 @@ class Visibility(models.TextChoices):
     INTERNAL = "internal", _("Internal note")
 
 
-class Message(models.Model):
+class MessageQuerySet(AppendOnlyQuerySet):
+    # tickets.privacy replaces personal data in the text; author, audience and time stay.
+    redactable = frozenset({"body"})
+
+
+class Message(AppendOnlyModel):
     """A public reply to the customer, a message from the customer, or an internal note.
 
     `author` is the staff user; a message from the customer has no author and
     `from_customer` set. Internal notes are never shown on customer-facing pages.
+    What was said stays as it was said: no message is edited or deleted, only redacted
+    (tickets.append_only).
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="messages")
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -205,6 +216,8 @@ class Message(models.Model):
     visibility = models.CharField(max_length=10, choices=Visibility.choices)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ("created_at", "id")
@@ -322,32 +335,17 @@ class EventKind(models.TextChoices):
     POSSIBLE_MATCH_DISMISSED = "possible_match_dismissed", _("Not the same customer")
 
 
-class AppendOnlyError(Exception):
-    """Raised when code tries to change or delete an audit row."""
+class TicketEventQuerySet(AppendOnlyQuerySet):
+    # tickets.privacy replaces personal data a customer wrote when they ask to be forgotten;
+    # who, what and when stay.
+    redactable = frozenset({"from_value", "to_value", "data"})
 
 
-class TicketEventQuerySet(models.QuerySet):
-    """Bulk `update()` and `delete()` would bypass the row guards below, so they refuse too.
-    The one sanctioned change is `redact()`, used by tickets.privacy to replace personal
-    data a customer wrote when they ask to be forgotten (the who, what and when stay)."""
+class TicketEvent(AppendOnlyModel):
+    """The audit trail: who did what, when, from what to what. Rows are never changed, and
+    a ticket with a history cannot be deleted (tickets.append_only says how that holds)."""
 
-    def update(self, **kwargs):
-        raise AppendOnlyError("Ticket events are append-only.")
-
-    def delete(self):
-        raise AppendOnlyError("Ticket events are append-only.")
-
-    def redact(self, **values) -> int:
-        allowed = {"from_value", "to_value", "data"}
-        if not values or set(values) - allowed:
-            raise AppendOnlyError(f"Only {sorted(allowed)} may be redacted.")
-        return super().update(**values)
-
-
-class TicketEvent(models.Model):
-    """The audit trail: who did what, when, from what to what. Rows are never changed."""
-
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -366,14 +364,6 @@ class TicketEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id}"
-
-    def save(self, *args, **kwargs) -> None:
-        if self.pk is not None:
-            raise AppendOnlyError("Ticket events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Ticket events are append-only.")
 
 
 class IdempotencyRecord(models.Model):
@@ -491,6 +481,8 @@ class StaffProfile(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     # Notification kinds (NotificationKind values) this person does not want by email.
     muted = models.JSONField(_("emails turned off"), default=list, blank=True)
+    # Who changed a compensation limit, when, from what to what (shown in the admin).
+    history = HistoricalRecords()
 
     def __str__(self) -> str:
         return f"profile of {self.user}"
@@ -521,6 +513,7 @@ class CannedReply(models.Model):
     body = models.TextField(_("text"))
     position = models.PositiveSmallIntegerField(default=100)
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ("language", "position", "title")

@@ -233,7 +233,7 @@ def anonymise_customer(*, customer_id: int, actor=None) -> AnonymiseResult:
         for message in Message.objects.filter(ticket__in=tickets):
             body = REDACTED if message.from_customer else scrub(message.body)
             if body != message.body:
-                Message.objects.filter(pk=message.pk).update(body=body)
+                Message.objects.filter(pk=message.pk).redact(body=body)
         for ticket in tickets:
             fields = ("verification_note", "root_cause", "resolution_summary", "waiting_reason")
             changes = {f: scrub(getattr(ticket, f)) for f in fields}

@@ -411,13 +411,25 @@ ADMIN_PROFILES = {
         "history": E("login*3 403*4 200"),
     },
     # Taxonomy, canned replies, calendars, policies, users, groups, tokens, customers:
-    # Django's model permissions, which only the superuser holds.
+    # Django's model permissions, which only the superuser holds. `simple_history`: one
+    # past version of a configuration row (django-simple-history's admin).
     "ModelPermissions": {
         "changelist": E("login*3 403*4 200"),
         "add": E("login*3 403*4 200"),
         "change": E("login*3 403*4 200"),
         "delete": E("login*3 403*4 200"),
         "history": E("login*3 403*4 200"),
+        "simple_history": E("login*3 403*4 200"),
+    },
+    # Staff profiles (compensation limits and their history): the superuser reads and
+    # changes them; a profile is added on its user's page, never on its own.
+    "StaffProfileAdmin": {
+        "changelist": E("login*3 403*4 200"),
+        "add": E("login*3 403*5"),
+        "change": E("login*3 403*4 200"),
+        "delete": E("login*3 403*4 200"),
+        "history": E("login*3 403*4 200"),
+        "simple_history": E("login*3 403*4 200"),
     },
 }
 
@@ -435,6 +447,7 @@ ADMIN_MODELS = {
     "complaints.severity": "ModelPermissions",
     "complaints.customer": "ModelPermissions",
     "tickets.cannedreply": "ModelPermissions",
+    "tickets.staffprofile": "StaffProfileAdmin",
     "sla.businesscalendar": "ModelPermissions",
     "sla.slapolicy": "ModelPermissions",
     "auth.user": "ModelPermissions",

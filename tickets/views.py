@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services, workflow
+from .approval_status import mark_approvals
 from .canned import canned_menu
 from .exceptions import ServiceError
 from .forms import (
@@ -107,6 +108,7 @@ def queue(request):
         cursor=filters.get("cursor", ""),
         size=PAGE_SIZE,
     )
+    mark_approvals(page.rows)
     counts = queue_counts(request.user)
     params = request.GET.copy()
     params.pop("cursor", None)

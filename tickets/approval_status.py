@@ -68,7 +68,8 @@ def approval_panel(ticket: Ticket, now: datetime | None = None) -> dict:
 
 
 def mark_approvals(rows: Sequence[Ticket], now: datetime | None = None) -> None:
-    """Set `approval_mark` on each queue row: "pending" while an escalation waits, else
+    """Set `approval_mark` on each queue row: "recovery" while a low score waits for a call
+    back, "pending" while another escalation waits, else
     "approved" or "rejected" for DECISION_MARK_FOR after the latest decision, else "".
     One query for the whole page."""
     now = now or timezone.now()
@@ -77,10 +78,13 @@ def mark_approvals(rows: Sequence[Ticket], now: datetime | None = None) -> None:
         Q(state=EscalationState.PENDING)
         | Q(state__in=DECIDED, decided_at__gte=now - DECISION_MARK_FOR)
     )
-    for ticket_id, state, decided_at in found.values_list("ticket_id", "state", "decided_at"):
-        # Pending outranks a decision; of two decisions the later one counts.
-        rank = (state == EscalationState.PENDING, decided_at or now)
+    rows_found = found.values_list("ticket_id", "kind", "state", "decided_at")
+    for ticket_id, kind, state, decided_at in rows_found:
+        # A pending call-back outranks other pending requests, pending outranks a decision,
+        # and of two decisions the later one counts.
+        recovery = kind == EscalationKind.LOW_SATISFACTION and state == EscalationState.PENDING
+        rank = (recovery, state == EscalationState.PENDING, decided_at or now)
         if ticket_id not in marks or rank > marks[ticket_id][0]:
-            marks[ticket_id] = (rank, state)
+            marks[ticket_id] = (rank, "recovery" if recovery else state)
     for row in rows:
         row.approval_mark = marks[row.pk][1] if row.pk in marks else ""

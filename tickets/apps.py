@@ -32,3 +32,16 @@ class TicketsConfig(AppConfig):
         from .lockout import on_login_failed
 
         user_login_failed.connect(on_login_failed, dispatch_uid="tickets.lockout")
+
+        from .approval_status import approval_panel
+        from .panels import Panel, register_panel
+
+        # First in the side column: while a request is pending it explains the missing step.
+        register_panel(
+            Panel(
+                name="approval",
+                template="tickets/_approval_panel.html",
+                context=approval_panel,
+                order=5,
+            )
+        )

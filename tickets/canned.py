@@ -7,6 +7,7 @@ raises on all three.
 """
 
 import re
+from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
@@ -16,6 +17,8 @@ from django.utils.translation import get_supported_language_variant
 from .models import CannedReply, Ticket
 
 FALLBACK_LANGUAGE = "en"
+# The languages replies are written in; a customer's language is one of them.
+REPLY_LANGUAGES = ("zh-hans", "en")
 DUE_FORMAT = "%Y-%m-%d %H:%M"
 
 # {name}, tolerating spaces inside the braces ("{ reference }") as people type them.
@@ -83,5 +86,55 @@ def _supported_language(language: str) -> str:
 def _agent_name(agent: AbstractBaseUser | None) -> str:
     if agent is None:
         return ""
-    full_name = agent.get_full_name().strip() if hasattr(agent, "get_full_name") else ""
+    full_name = person_name(getattr(agent, "first_name", ""), getattr(agent, "last_name", ""))
     return full_name or agent.get_username()
+
+
+def _is_han(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" for char in text)
+
+
+def person_name(given: str, family: str) -> str:
+    """A name as it is written: 林晓雨 (family name first, no space) for a name in Chinese
+    characters, whoever reads it; "Lei Li" (given name first) otherwise. Django's
+    get_full_name() always gives "晓雨 林", which no Chinese reader writes."""
+    given, family = (given or "").strip(), (family or "").strip()
+    if _is_han(given + family):
+        return family + given
+    return " ".join(part for part in (given, family) if part)
+
+
+def customer_language(ticket: Ticket) -> str:
+    """The language the customer writes in and is written to (Customer.language, set at
+    intake from the form's language, the email's text or the API's customer_language)."""
+    language = _supported_language(ticket.complaint.customer.language)
+    return language if language in REPLY_LANGUAGES else FALLBACK_LANGUAGE
+
+
+@dataclass(frozen=True)
+class CannedMenu:
+    """What the reply box offers: the replies of one language, rendered for this ticket, and
+    the other language to switch to (a plain link: the page runs no inline script)."""
+
+    language: str
+    customers_language: str
+    other_language: str
+    replies: list[dict[str, str]]
+
+
+def canned_menu(
+    *, ticket: Ticket, agent: AbstractBaseUser | None, requested: str = ""
+) -> CannedMenu:
+    """The customer's language by default; `requested` ("en" or "zh-hans", from the switch
+    link) shows the other one. Anything else requested is ignored."""
+    customers = customer_language(ticket)
+    language = requested if requested in REPLY_LANGUAGES else customers
+    return CannedMenu(
+        language=language,
+        customers_language=customers,
+        other_language=next(code for code in REPLY_LANGUAGES if code != language),
+        replies=[
+            {"title": r.title, "text": render_canned_reply(r, ticket=ticket, agent=agent)}
+            for r in canned_replies_for(language)
+        ],
+    )

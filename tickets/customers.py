@@ -26,9 +26,22 @@ from complaints.services import (
 )
 
 from . import services
+from .exceptions import Conflict
+from .fields import parse_fields
 from .intake import IntakeResult, submit_complaint
-from .models import EventKind, NotificationKind, State, Ticket
-from .notifications import queue_customer_email, site_url
+from .models import (
+    Escalation,
+    EscalationKind,
+    EscalationState,
+    EventKind,
+    NotificationKind,
+    State,
+    Ticket,
+)
+from .notifications import notify_escalation_opened, queue_customer_email, site_url
+
+# A survey answer at or below this opens a recovery call instead of closing the ticket.
+LOW_SCORE = 2
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,10 @@ def customer_reply(*, ticket: Ticket, body: str, evidence: Sequence[UploadedFile
 
 
 def accept_resolution(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
-    """The customer accepts the proposal and rates it: the ticket is closed as resolved."""
+    """The customer accepts the proposal and rates it: the ticket is closed as resolved,
+    unless the score is LOW_SCORE or less (see open_recovery)."""
+    if score <= LOW_SCORE:
+        return open_recovery(ticket=ticket, score=score, comment=comment)
     data = {"satisfaction_score": score}
     if comment.strip():
         data["satisfaction_comment"] = comment
@@ -183,6 +199,70 @@ def accept_resolution(*, ticket: Ticket, score: int, comment: str = "") -> Ticke
         closed = services.customer_transition(ticket_id=ticket.pk, to=State.CLOSED, data=data)
         Ticket.objects.filter(pk=ticket.pk).update(survey_token_hash="")
     return closed
+
+
+def open_recovery(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
+    """A score of 1 or 2 does not close the ticket silently. Guarantees, in one transaction:
+    the ticket stays in follow-up (Conflict if it has left it, or if a recovery is already
+    pending), the score and comment are stored on it, a pending `low_satisfaction`
+    escalation (call the customer back) is opened with its audit event (carrying the score
+    change, by the customer) and the supervisors' alert queued, and the survey link is spent.
+    The ticket stays open and assigned, so it remains in its agent's queue; closing it
+    later (close_resolved after the call) cancels the escalation, like any close."""
+    values, errors = parse_fields(
+        {"satisfaction_score": score, "satisfaction_comment": comment.strip()},
+        ["satisfaction_score", "satisfaction_comment"],
+    )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = services._lock(ticket.pk)
+        if locked.state != State.FOLLOW_UP:
+            raise Conflict(
+                _("%s is no longer waiting for your answer.") % locked.reference,
+                state=locked.state,
+            )
+        if locked.escalations.filter(
+            kind=EscalationKind.LOW_SATISFACTION, state=EscalationState.PENDING
+        ).exists():
+            raise Conflict(_("We already have your answer; we will call you back."))
+        changes = {}
+        for name, value in values.items():
+            old = getattr(locked, name)
+            if old != value:
+                changes[name] = [old, value]
+                setattr(locked, name, value)
+        now = timezone.now()
+        services._touch(locked, now, list(values))
+        reason = _("The customer rated the outcome %(score)s/5: call them back.") % {
+            "score": values["satisfaction_score"]
+        }
+        if values.get("satisfaction_comment"):
+            reason += " " + _("They wrote: %s") % values["satisfaction_comment"]
+        escalation = Escalation.objects.create(
+            ticket=locked,
+            kind=EscalationKind.LOW_SATISFACTION,
+            reason=reason,
+            requested_by=None,
+            created_at=now,
+        )
+        services.record_event(
+            ticket=locked,
+            actor=None,
+            kind=EventKind.ESCALATION_OPENED,
+            to_value=escalation.kind,
+            data={
+                "escalation": escalation.pk,
+                "reason": reason,
+                "level": escalation.level,
+                "changes": changes,
+                "by_customer": True,
+            },
+            at=now,
+        )
+        notify_escalation_opened(escalation)
+        Ticket.objects.filter(pk=locked.pk).update(survey_token_hash="")
+    return locked
 
 
 def decline_resolution(*, ticket: Ticket, reason: str) -> Ticket:

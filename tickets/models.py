@@ -259,6 +259,9 @@ class EscalationKind(models.TextChoices):
     COMPENSATION = "compensation", _("Compensation approval")
     SLA_BREACH = "sla_breach", _("SLA breach")
     CRITICAL = "critical", _("Critical severity")
+    # Opened by the customer's survey answer of 1 or 2 (tickets.customers): the ticket stays
+    # in follow-up until someone has called the customer back.
+    LOW_SATISFACTION = "low_satisfaction", _("Low satisfaction: call the customer back")
 
 
 class EscalationState(models.TextChoices):

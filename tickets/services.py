@@ -134,7 +134,26 @@ def allowed_transitions(ticket: Ticket, actor) -> list[workflow.Transition]:
     """The transitions this actor may perform from the ticket's current state."""
     if not is_worker(actor):
         return []
-    return [t for t in workflow.transitions_from(ticket.state) if has_any_role(actor, t.roles)]
+    rows = [t for t in workflow.transitions_from(ticket.state) if has_any_role(actor, t.roles)]
+    # A row whose guard is sure to refuse (409) is not offered: the page, the API's
+    # allowed_transitions and the transition service agree.
+    if any(workflow.NO_PENDING_ESCALATION in t.guards for t in rows) and pending_escalation(ticket):
+        rows = [t for t in rows if workflow.NO_PENDING_ESCALATION not in t.guards]
+    return rows
+
+
+def pending_escalation(ticket: Ticket) -> Escalation | None:
+    """The ticket's oldest pending escalation, from the prefetched rows when the caller
+    loaded them (the ticket page does), else in one query."""
+    cache = getattr(ticket, "_prefetched_objects_cache", {})
+    if "escalations" in cache:
+        pending = [e for e in cache["escalations"] if e.state == EscalationState.PENDING]
+        return min(pending, key=lambda e: (e.created_at, e.pk), default=None)
+    return (
+        ticket.escalations.filter(state=EscalationState.PENDING)
+        .order_by("created_at", "pk")
+        .first()
+    )
 
 
 def _describe(value: Any) -> Any:
@@ -283,11 +302,18 @@ def _clean_transition_data(row: workflow.Transition, data: dict, ticket: Ticket)
 
 def _check_guards(row: workflow.Transition, ticket: Ticket) -> None:
     if workflow.NO_PENDING_ESCALATION in row.guards:
-        pending = ticket.escalations.filter(state=EscalationState.PENDING).first()
+        pending = pending_escalation(ticket)
         if pending is not None:
             raise Conflict(
-                _("%(ref)s has a pending %(kind)s; it must be decided first.")
-                % {"ref": ticket.reference, "kind": pending.get_kind_display().lower()},
+                _(
+                    "Nothing was changed: %(ref)s is waiting for a decision on its %(kind)s "
+                    "request (pending since %(since)s); it can move on once that is decided."
+                )
+                % {
+                    "ref": ticket.reference,
+                    "kind": pending.get_kind_display().lower(),
+                    "since": timezone.localtime(pending.created_at).strftime("%Y-%m-%d %H:%M"),
+                },
                 escalation=pending.pk,
             )
     if workflow.WAS_CLASSIFIED in row.guards and ticket.category_id is None:

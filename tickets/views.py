@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from . import services, workflow
 from .api_tokens import user_tokens
-from .canned import canned_replies_for, render_canned_reply
+from .approval_status import mark_approvals
+from .canned import canned_menu
 from .exceptions import ServiceError
 from .forms import (
     QUEUE_LABELS,
@@ -111,6 +112,7 @@ def queue(request):
         cursor=filters.get("cursor", ""),
         size=PAGE_SIZE,
     )
+    mark_approvals(page.rows)
     counts = queue_counts(request.user)
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -169,17 +171,14 @@ def _transition_forms(ticket, user, bound: TransitionForm | None = None) -> list
 
 def _render_ticket(request, ticket, *, status=200, bound=None, reply_form=None, open_form=""):
     user = request.user
-    language = "zh-hans" if (request.LANGUAGE_CODE or "").startswith("zh") else "en"
     context = {
         "ticket": ticket,
         "complaint": ticket.complaint,
         "timeline": timeline(ticket),
         "transition_forms": _transition_forms(ticket, user, bound),
         "reply_form": reply_form or ReplyForm(),
-        "canned_replies": [
-            {"title": r.title, "text": render_canned_reply(r, ticket=ticket, agent=user)}
-            for r in canned_replies_for(language)
-        ],
+        # In the customer's language, not the agent's interface language (issue 13).
+        "canned": canned_menu(ticket=ticket, agent=user, requested=request.GET.get("replies", "")),
         "contact_form": ContactForm(),
         "escalate_form": EscalateForm(),
         "attachment_form": AttachmentForm(),

@@ -51,11 +51,12 @@ def test_agent_to_supervisor_compensation_approval(page, browser, live_server, s
     expect(page.locator(".msg.success")).to_contain_text("Assignee changed")
 
     page.wait_for_load_state("load")  # desk.js (deferred) listens from here on
-    page.locator("#canned").select_option(label="Greeting and empathy")
+    # The customer is Chinese: the replies come in Chinese whatever the interface language.
+    page.locator("#canned").select_option(label="问候与安抚")
     drafted = page.locator("#id_body").input_value()
     assert "Daniel" in drafted and ticket.reference in drafted and "JD-2026-7788" in drafted
     page.get_by_role("button", name="Send", exact=True).click()
-    expect(page.locator(".entry-public")).to_contain_text("Thank you for getting in touch")
+    expect(page.locator(".entry-public")).to_contain_text("很高兴为您服务")
 
     open_action(page, "Start verification").get_by_role("button").click()
     form = open_action(page, "Verified: valid")

@@ -60,8 +60,9 @@ def test_queue_pages_walk_every_ticket_once(agent, django_assert_max_num_queries
     seen, url = [], "/desk/?queue=all"
     while url:
         # session, user, profile, roles, two counts, and the tickets: after a cursor the
-        # page's ids then its rows, and on the page where deadlines run out, those without
-        with django_assert_max_num_queries(9):
+        # page's ids then its rows, and on the page where deadlines run out, those without;
+        # then the approval marks of the page's rows
+        with django_assert_max_num_queries(10):
             response = client.get(url if url.startswith("/") else "/desk/" + url)
         seen += [row.pk for row in response.context["rows"]]
         url = response.context["next_url"]
@@ -78,8 +79,8 @@ def test_the_queue_query_count_does_not_grow(agent, count, django_assert_max_num
     client = login(agent)
     client.get("/desk/?queue=all")  # the filter menus are kept a minute from here
     # session, user, roles, the open queues' counts, the "all" count, the page (tickets
-    # with a deadline, then those without)
-    with django_assert_max_num_queries(8):
+    # with a deadline, then those without), the approval marks of the page's rows
+    with django_assert_max_num_queries(9):
         response = client.get("/desk/?queue=all")
     assert len(response.context["rows"]) == min(count, 25)
 

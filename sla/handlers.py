@@ -118,7 +118,10 @@ def _waiting(ticket: Ticket, event: TicketEvent, calendars) -> None:
 def _state_changed(ticket: Ticket, event: TicketEvent, calendars) -> None:
     at, source, target = event.created_at, event.from_value, event.to_value
     if target in (State.FOLLOW_UP, State.CLOSED):
-        for clock in _open(ticket, ClockKind.RESOLUTION):
+        # A resolution clock the sweep breached is kept now too (late): it records `met_at`
+        # and stops counting as overdue.
+        resolution = _open(ticket, ClockKind.RESOLUTION)
+        for clock in resolution + _unmet_breached(ticket, ClockKind.RESOLUTION):
             clocks.stop_clock(clock, at, calendars, met=True)
     if target == State.CLOSED:
         for clock in _open(ticket, ClockKind.FIRST_REPLY, ClockKind.NEXT_REPLY):

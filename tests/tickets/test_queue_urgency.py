@@ -117,3 +117,19 @@ def test_the_badge_text_in_both_languages(seconds, english, chinese):
         assert deadline_badge(due, now)["text"] == english
     with translation.override("zh-hans"):
         assert deadline_badge(due, now)["text"] == chinese
+
+
+def test_the_customer_is_not_promised_a_first_reply_in_the_past(django_capture_on_commit_callbacks):
+    from tickets.intake import submit_complaint
+
+    from ..factories import complaint_input
+
+    with _travel(T0):
+        result = submit_complaint(data=complaint_input())
+    now = T0 + timedelta(hours=27)
+    with _travel(now), django_capture_on_commit_callbacks(execute=True):
+        sweep()
+    with _travel(now), translation.override("en"):
+        page = Client().get(f"/track/{result.tracking_token}/").content.decode()
+    assert "2026-11-24 09:00" not in page  # the missed first-reply deadline
+    assert "2026-11-26 09:00" in page  # the resolution deadline still ahead

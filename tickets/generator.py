@@ -955,8 +955,9 @@ class Life:
 
     def _clocks_on_state(self, source: str, target: str) -> None:
         if target in (State.FOLLOW_UP, State.CLOSED):
-            for clock in self._open("resolution"):
-                self._stop(clock, met=True)
+            for clock in self.clocks:  # open, or breached by the sweep and not kept yet
+                if clock.kind == "resolution":
+                    self._stop(clock, met=True)
         if target == State.CLOSED:
             for clock in self._open("first_reply", "next_reply"):
                 self._stop(clock, met=False)
@@ -1067,13 +1068,22 @@ class Life:
             state = "paused"
         else:
             state = "met" if any(c.state == MET for c in clocks) else ""
-        first = opened.get("first_reply")
-        resolution = opened.get("resolution")
+        # sla.clocks.owed_clocks: of each kind the latest clock, if still owed.
+        latest = {} if self.state == State.CLOSED else {c.kind: c for c in clocks}
+        if self.state == State.FOLLOW_UP:
+            latest.pop("resolution", None)
+        owed = {
+            kind: c
+            for kind, c in latest.items()
+            if c.state in OPEN_CLOCKS or (c.state == BREACHED and c.met is None)
+        }
+        first = owed.get("first_reply")
+        resolution = owed.get("resolution")
         return (
             state,
             first.due if first else None,
             resolution.due if resolution else None,
-            min((c.due for c in running), default=None),
+            min((c.due for c in owed.values() if c.due is not None), default=None),
         )
 
     def _write(self) -> None:

@@ -26,8 +26,6 @@ def canned_reply_context(*, ticket: Ticket, agent: AbstractBaseUser | None) -> d
     """The values the placeholders stand for, for this ticket and the agent replying."""
     complaint = ticket.complaint
     due = ticket.first_reply_due_at
-    if due is not None and due <= timezone.now():
-        due = None  # already missed: the customer is not promised a time in the past
     return {
         "customer_name": complaint.customer.name,
         "reference": complaint.reference,

@@ -278,8 +278,36 @@ def retarget_clock(
 # The ticket's summary
 
 
+def owed_clocks(ticket: Ticket, clocks: list[SlaClock]) -> list[SlaClock]:
+    """The promises the ticket still owes: of each kind its latest clock, if it is running,
+    paused, or breached and not kept yet. A breached clock stays owed (and keeps its
+    `due_at`) until the promise is kept, so the queue shows it overdue since then.
+
+    A closed ticket owes nothing; in follow-up the resolution was proposed, so even a
+    breached resolution clock left without `met_at` by older versions is not owed. This
+    rule is repeated in SQL by sla.summary.recompute_summaries and in tickets.generator.
+    """
+    if ticket.state == State.CLOSED:
+        return []
+    latest: dict[str, SlaClock] = {}
+    for clock in sorted(clocks, key=lambda c: (c.started_at, c.pk)):
+        latest[clock.kind] = clock
+    if ticket.state == State.FOLLOW_UP:
+        latest.pop(ClockKind.RESOLUTION, None)
+    return [
+        c
+        for c in latest.values()
+        if c.state in OPEN or (c.state == ClockState.BREACHED and c.met_at is None)
+    ]
+
+
 def sync_ticket(ticket: Ticket) -> None:
-    """Write the ticket's SLA summary columns from its clocks."""
+    """Write the ticket's SLA summary columns from its clocks.
+
+    `next_due_at` is the most urgent deadline the ticket owes: a breached promise not yet
+    kept counts from its (past) due time, so the queue, sorted by this column, shows
+    overdue tickets first, the longest overdue at the top, then running ones soonest first.
+    """
     clocks = list(ticket.sla_clocks.all())
     open_clocks = {c.kind: c for c in clocks if c.state in OPEN}
     running = [c for c in clocks if c.state == ClockState.RUNNING]
@@ -304,11 +332,13 @@ def sync_ticket(ticket: Ticket) -> None:
     else:
         state = ""
 
+    owed = {c.kind: c for c in owed_clocks(ticket, clocks)}
+
     def due(kind: str):
-        clock = open_clocks.get(kind)
+        clock = owed.get(kind)
         return clock.due_at if clock else None
 
-    dues = [c.due_at for c in running if c.due_at is not None]
+    dues = [c.due_at for c in owed.values() if c.due_at is not None]
     summary = {
         "sla_state": state,
         "first_reply_due_at": due(ClockKind.FIRST_REPLY),

@@ -110,11 +110,14 @@ def stage_of(ticket: Ticket) -> Stage:
         label = _("Being checked")
     else:
         label = _("Being handled")
-    if ticket.first_reply_due_at:
+    # A deadline already passed (a broken promise the desk shows overdue) is not repeated
+    # to the customer as a promise; the next one still ahead is.
+    now = timezone.now()
+    if ticket.first_reply_due_at and ticket.first_reply_due_at > now:
         next_step = _("You will hear from us by %s at the latest.") % when(
             ticket.first_reply_due_at
         )
-    elif ticket.resolution_due_at:
+    elif ticket.resolution_due_at and ticket.resolution_due_at > now:
         next_step = _("We aim to settle it by %s.") % when(ticket.resolution_due_at)
     else:
         next_step = _("We are working on it and will write to you here.")

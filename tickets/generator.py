@@ -1078,13 +1078,22 @@ class Life:
             state = "paused"
         else:
             state = "met" if any(c.state == MET for c in clocks) else ""
-        first = opened.get("first_reply")
-        resolution = opened.get("resolution")
+        # sla.clocks.owed_clocks: of each kind the latest clock, if still owed.
+        latest = {} if self.state == State.CLOSED else {c.kind: c for c in clocks}
+        if self.state == State.FOLLOW_UP:
+            latest.pop("resolution", None)
+        owed = {
+            kind: c
+            for kind, c in latest.items()
+            if c.state in OPEN_CLOCKS or (c.state == BREACHED and c.met is None)
+        }
+        first = owed.get("first_reply")
+        resolution = owed.get("resolution")
         return (
             state,
             first.due if first else None,
             resolution.due if resolution else None,
-            min((c.due for c in running), default=None),
+            min((c.due for c in owed.values() if c.due is not None), default=None),
         )
 
     def _write(self) -> None:

@@ -38,8 +38,10 @@ def test_ticket_fields_and_filters(agent, clock):
 
     assert ids("sla_state=breached") == [late.pk]
     assert ids("sla_state=on_track") == [fresh.pk]
-    assert ids("due_before=2026-11-24T12:00:00%2B08:00") == [fresh.pk]
-    assert ids("due_before=2026-11-24T09:00:00%2B08:00") == []
+    # A broken promise not yet kept is due since its deadline: it is due before any later time.
+    assert ids("due_before=2026-11-24T12:00:00%2B08:00") == [fresh.pk, late.pk]
+    assert ids("due_before=2026-11-24T09:00:00%2B08:00") == [late.pk]
+    assert ids("due_before=2026-11-21T09:00:00%2B08:00") == []
     assert client.get("/api/tickets/?sla_state=late").status_code == 400
 
 

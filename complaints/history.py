@@ -17,7 +17,10 @@ def record_baseline(apps, app_label: str, model_names: list[str]) -> None:
     for name in model_names:
         model = apps.get_model(app_label, name)
         historical = apps.get_model(app_label, f"Historical{name}")
-        fields = [f.attname for f in model._meta.concrete_fields]
+        # Only the columns the historical model has at this point of the migration graph: a
+        # field added to the model by a later migration is not in its history table yet.
+        kept = {f.attname for f in historical._meta.concrete_fields}
+        fields = [f.attname for f in model._meta.concrete_fields if f.attname in kept]
         historical.objects.bulk_create(
             historical(
                 **{f: getattr(row, f) for f in fields},

@@ -35,7 +35,7 @@ ZH = {"Accept-Language": "zh-hans"}
 
 # Latin words a Chinese reader of this product expects to see as they are.
 ALLOWED = {
-    "SLA",  # the trade's own word, shown as 时效承诺 (SLA) beside the Chinese
+    "SLA",  # the trade's own word, shown as 时效承诺（SLA） beside the Chinese
     "CSV",  # a file format on a download button
     "XLSX",  # a file format on a download button
     "API",  # a complaint channel: a partner's system

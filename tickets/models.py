@@ -394,7 +394,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     ESCALATION = "escalation", _("Approval requested or decided")
     # To customers (always sent).
-    ACKNOWLEDGEMENT = "acknowledgement", _("Complaint received")
+    ACKNOWLEDGEMENT = "acknowledgement", pgettext_lazy("email kind", "Complaint received")
     CUSTOMER_UPDATE = "customer_update", _("Reply to the customer")
     SURVEY = "survey", _("Satisfaction survey")
 

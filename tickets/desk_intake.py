@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from complaints.selectors import find_customers
 
 from .desk_intake_forms import StaffComplaintForm
+from .exceptions import IdempotencyKeyReused
 from .intake import ACK_CUSTOMER_TOLD, ACK_QUEUED, IntakeResult, submit_staff_complaint
 from .views import worker_required
 
@@ -60,6 +61,15 @@ def new_complaint(request):
             except ValidationError as error:
                 for field, problems in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
+            except IdempotencyKeyReused:
+                # Back to a form already sent, changed and sent again: not a second complaint.
+                form.add_error(
+                    None,
+                    _(
+                        "This form was already sent and logged a complaint; open a new "
+                        "form to log another one."
+                    ),
+                )
             else:
                 messages.success(request, _success_message(result))
                 return HttpResponseRedirect(reverse("desk-ticket", args=[result.ticket.pk]))

@@ -81,9 +81,9 @@ class StaffComplaintForm(forms.Form):
 
     def __init__(self, *args, matches: list[Customer] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["customer"].widget.choices = [("", _("A new customer, from the details below"))] + [
-            (customer.pk, customer_label(customer)) for customer in matches
-        ]
+        self.fields["customer"].widget.choices = [
+            ("", _("A new customer, from the details below"))
+        ] + [(customer.pk, customer_label(customer)) for customer in matches]
 
     def clean_received_at(self):
         received_at = self.cleaned_data["received_at"]

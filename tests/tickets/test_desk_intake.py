@@ -240,6 +240,16 @@ def test_a_double_click_logs_one_complaint(agent, zh_customer):
     assert Notification.objects.count() == 1
 
 
+def test_a_sent_form_changed_and_sent_again_is_refused_not_a_500(agent, zh_customer):
+    client = login(agent)
+    log(client, customer=zh_customer.pk, submission_key="abc123")
+    again = log(client, customer=zh_customer.pk, submission_key="abc123", title="另一件事")
+
+    assert again.status_code == 400
+    assert again.context["form"].non_field_errors()
+    assert Complaint.objects.count() == 1
+
+
 def test_an_agent_may_log_on_every_channel(agent, zh_customer):
     for channel in ["web", "phone", "chat", "email", "marketplace", "api"]:
         assert log(login(agent), customer=zh_customer.pk, channel=channel).status_code == 302

@@ -336,6 +336,7 @@ class EventKind(models.TextChoices):
     CUSTOMER_ANONYMISED = "customer_anonymised", _("Customer's personal data anonymised")
     CUSTOMER_LINKED = "customer_linked", _("Confirmed as the same customer")
     POSSIBLE_MATCH_DISMISSED = "possible_match_dismissed", _("Not the same customer")
+    ACKNOWLEDGEMENT_SKIPPED = "acknowledgement_skipped", _("Acknowledgement not sent")
 
 
 class TicketEventQuerySet(AppendOnlyQuerySet):

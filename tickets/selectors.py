@@ -4,9 +4,12 @@ import re
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.postgres.search import SearchQuery
+from django.db import connections, router
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from complaints.models import Attachment, Complaint, Customer
+from complaints.search import SEARCH_CONFIG
 
 from .models import ContactAttempt, Escalation, Message, Ticket, TicketEvent
 from .roles import is_staff_member
@@ -76,9 +79,9 @@ def search_filter(q: str) -> Q:
 
     A query shaped like an identifier is looked up through the indexes on references,
     order and tracking numbers (as typed, or in capitals), emails and phones; only if
-    nothing has it (a model name such as "X200") is it looked for in the text. Words are
-    matched in titles and descriptions, which PostgreSQL answers from trigram indexes
-    (complaints migration 0004) for words of three characters or more.
+    nothing has it (a model name such as "X200") is it looked for in the text, as typed.
+    Other queries are words (`text_filter`): English ones through the full-text index
+    (complaints migration 0009), Chinese ones through the trigram indexes (migration 0004).
     """
     q = q.strip()
     if IDENTIFIER.match(q):
@@ -96,8 +99,44 @@ def search_filter(q: str) -> Q:
         if found:
             # The ids themselves, not a subquery: PostgreSQL then knows there are a handful.
             return Q(complaint_id__in=found)
-    words = Complaint.objects.filter(Q(title__icontains=q) | Q(description__icontains=q))
-    return Q(complaint__in=words.values("pk"))
+        # Not an identifier after all (a model name such as "X200"): its characters as typed.
+        return Q(complaint__in=Complaint.objects.filter(_contains(q)).values("pk"))
+    return Q(complaint__in=Complaint.objects.filter(text_filter(q)).values("pk"))
+
+
+# Runs of Han characters, kana and hangul: text the English parser cannot split into words.
+CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+# Punctuation between CJK words (、。，！？ and full-width forms) separates, it is not searched.
+CJK_PUNCTUATION = re.compile(r"[\u3000-\u303f\uff00-\uff0f\uff1a-\uff20]+")
+
+
+def text_filter(q: str) -> Q:
+    """Complaints whose title or description has the words of `q`.
+
+    On PostgreSQL, words in Latin letters are matched by English full-text search
+    (`search_vector @@ websearch_to_tsquery('english', …)`, a GIN index lookup: "refund"
+    also finds "refunds" and "refunded"; quotes, `or` and `-word` work as on the web), and
+    each run of Chinese (Japanese, Korean) characters through the trigram indexes; a query
+    with both needs both. Anything else (no letters at all) and every other database: the
+    text as typed, anywhere in title or description.
+    """
+    if connections[router.db_for_read(Complaint)].vendor != "postgresql":
+        return _contains(q)
+    cjk_runs = CJK_RUN.findall(q)
+    latin = CJK_PUNCTUATION.sub(" ", CJK_RUN.sub(" ", q)).strip()
+    has_words = any(character.isalpha() for character in latin)
+    if not cjk_runs and not has_words:
+        return _contains(q)
+    found = Q()
+    for run in cjk_runs:
+        found &= _contains(run)
+    if has_words:
+        found &= Q(search_vector=SearchQuery(latin, config=SEARCH_CONFIG, search_type="websearch"))
+    return found
+
+
+def _contains(text: str) -> Q:
+    return Q(title__icontains=text) | Q(description__icontains=text)
 
 
 def ticket_detail(user, ticket_id: int) -> Ticket | None:

@@ -8,11 +8,14 @@ code and the public API depend on their exact values.
 from typing import NamedTuple
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from .search import EnglishDocument
 
 
 class Channel(models.TextChoices):
@@ -191,6 +194,10 @@ class Complaint(models.Model):
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what happened"))
+    # English words of title and description, kept by PostgreSQL (complaints.search).
+    search_vector = models.GeneratedField(
+        expression=EnglishDocument(), output_field=SearchVectorField(), db_persist=True
+    )
     desired_outcomes = models.JSONField(_("desired outcomes"), default=list, blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)

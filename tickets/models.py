@@ -159,6 +159,23 @@ class Ticket(models.Model):
                 condition=models.Q(next_due_at__isnull=False),
                 name="ticket_next_due_idx",
             ),
+            # The queue tabs' counts (selectors.queue_counts): each open queue read from the
+            # open tickets that are in it, at most a thousand, whatever the backlog.
+            models.Index(
+                fields=["assignee"],
+                condition=~models.Q(state="closed"),
+                name="ticket_open_assignee_idx",
+            ),
+            models.Index(
+                fields=["sla_state"],
+                condition=~models.Q(state="closed"),
+                name="ticket_open_sla_state_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                condition=~models.Q(state="closed") & models.Q(waiting_on_customer=True),
+                name="ticket_open_waiting_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

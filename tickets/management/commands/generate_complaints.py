@@ -90,7 +90,7 @@ def _table(name: str, model) -> tuple[str, list[str], str]:
     columns = [model._meta.get_field(f).column for f in COLUMNS[name]]
     defaults = []
     for field in model._meta.concrete_fields:
-        if field.column in known:
+        if field.column in known or field.generated:  # PostgreSQL computes those (on COPY too)
             continue
         value = field.get_default()
         if value is None and not field.null:

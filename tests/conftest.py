@@ -155,3 +155,13 @@ def client_for(user) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _language_put_back():
+    """A request in Chinese (the locale middleware) or a test's `activate` leaves its
+    language active in this thread; put the default back so the next test starts in it."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()

@@ -72,7 +72,7 @@ def test_a_chinese_reader_gets_chinese_values_and_the_codes(manager):
     assert row["类别"] == "虚假宣传"
     assert row["责任归属"] == "商家/商品"
     assert row["严重程度"] == "高"
-    assert row["时效"] == "已达成"
+    assert row["时效"] == "已达标"
     assert row["结案原因"] == "已解决"
     assert row["处理方案"] == "换货"
     assert {name: row[name] for name in CODES} == CODES
@@ -110,7 +110,7 @@ def test_the_xlsx_has_the_same_translated_values_and_codes(manager):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     header, row = list(sheet.values)
     record = dict(zip(header, row, strict=True))
-    assert (record["渠道"], record["状态"], record["时效"]) == ("邮件", "结案", "已达成")
+    assert (record["渠道"], record["状态"], record["时效"]) == ("邮件", "结案", "已达标")
     assert record["state_code"] == "closed"
 
 
@@ -220,7 +220,7 @@ def test_the_page_shows_the_matching_tickets_in_the_readers_language(
     assert "共 3 张工单符合条件。" in page
     for ticket in tickets:
         assert ticket.complaint.reference in page
-    assert "<td>邮件</td>" in page and "<td>虚假宣传</td>" in page and "<td>已达成</td>" in page
+    assert "<td>邮件</td>" in page and "<td>虚假宣传</td>" in page and "<td>已达标</td>" in page
     assert "2026-11-17 09:00" in page  # local time
     assert 'formaction="/reports/tickets.csv"' in page
 

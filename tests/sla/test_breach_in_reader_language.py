@@ -23,6 +23,15 @@ IN_CHINESE_LONDON = "首次回复 应于 2026-11-24 02:00 (Europe/London) 前完
 IN_ENGLISH_SHANGHAI = "First reply was due 2026-11-24 10:00 (Asia/Shanghai) and has not been kept."
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request read in Chinese leaves Chinese active in this thread (LocaleMiddleware does
+    not undo it): later tests must not inherit it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language) if language else translation.deactivate()
+
+
 @pytest.fixture
 def breached(clock, settings):
     """A ticket whose first reply ran out, swept with English active; a supervisor who reads

@@ -25,6 +25,15 @@ CRITICAL = {"severity": "critical", "name_en": "Critical", "name_zh": "严重"}
 DUE = "2026-11-24T02:00:00+00:00"  # 10:00 in Shanghai
 
 
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A request read in Chinese leaves Chinese active in this thread (LocaleMiddleware does
+    not undo it): later tests must not inherit it."""
+    language = translation.get_language()
+    yield
+    translation.activate(language) if language else translation.deactivate()
+
+
 @pytest.fixture
 def ticket(settings):
     settings.TIME_ZONE = "Asia/Shanghai"

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from tickets.selectors import visible_tickets
 
+from .defaults import policy_label
 from .models import ClockWarning, PauseSegment, SlaClock
 
 
@@ -32,6 +33,9 @@ class ClockSerializer(serializers.ModelSerializer):
     policy = serializers.CharField(source="policy_version.policy.name")
     policy_version = serializers.IntegerField(source="policy_version.number")
     calendar = serializers.CharField(source="policy_version.calendar.name")
+    policy_label = serializers.SerializerMethodField(
+        help_text="The policy version and calendar in the request's language."
+    )
     target_minutes = serializers.SerializerMethodField()
     counted_minutes = serializers.SerializerMethodField()
     pauses = PauseSerializer(many=True)
@@ -46,6 +50,7 @@ class ClockSerializer(serializers.ModelSerializer):
             "policy",
             "policy_version",
             "calendar",
+            "policy_label",
             "target_minutes",
             "counted_minutes",
             "started_at",
@@ -57,6 +62,9 @@ class ClockSerializer(serializers.ModelSerializer):
             "pauses",
             "warnings",
         )
+
+    def get_policy_label(self, obj) -> str:
+        return policy_label(obj.policy_version)
 
     def get_target_minutes(self, obj) -> int:
         return int(obj.target.total_seconds() // 60)

@@ -12,11 +12,18 @@ kind) and the emails (one per dedupe key) are unique besides.
 
 from datetime import datetime
 
-from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from tickets import system_text
 from tickets.models import EscalationKind, EventKind, NotificationKind, Ticket
-from tickets.notifications import queue_notification, supervisors, ticket_team
+from tickets.notifications import (
+    language_of,
+    queue_notification,
+    supervisors,
+    ticket_team,
+    zone_of,
+)
 from tickets.services import open_escalation, record_event
 
 from .models import ClockState, SlaClock
@@ -65,20 +72,28 @@ def record_breach(
     )
     if history:
         return True  # the breach is on the record; nobody is paged about 2013
-    label = clock.get_kind_display()
-    reason = _("%(clock)s was due %(due)s and has not been kept.") % {
-        "clock": label,
-        "due": _when(clock.due_at),
-    }
-    open_escalation(ticket=ticket, kind=EscalationKind.SLA_BREACH, reason=reason, requested_by=None)
-    subject = _("[%(ref)s] SLA breached: %(clock)s") % {"ref": ticket.reference, "clock": label}
-    body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
-        "reason": reason,
-        "ref": ticket.reference,
-        "title": ticket.complaint.title,
-    }
+    reason = system_text.breach_params(clock.kind, clock.due_at)
+    open_escalation(
+        ticket=ticket,
+        kind=EscalationKind.SLA_BREACH,
+        reason_key=system_text.SLA_BREACH,
+        reason_params=reason,
+        requested_by=None,
+    )
     recipients = {u.pk: u for u in [*ticket_team(ticket), *supervisors()]}
     for user in recipients.values():
+        # Each in their own language and time zone.
+        with translation.override(language_of(user)):
+            label = clock.get_kind_display()
+            subject = _("[%(ref)s] SLA breached: %(clock)s") % {
+                "ref": ticket.reference,
+                "clock": label,
+            }
+            body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
+                "reason": system_text.render(system_text.SLA_BREACH, reason, zone=zone_of(user)),
+                "ref": ticket.reference,
+                "title": ticket.complaint.title,
+            }
         queue_notification(
             kind=NotificationKind.SLA_BREACH,
             ticket=ticket,
@@ -88,7 +103,3 @@ def record_breach(
             dedupe_key=f"sla-breach:{clock.pk}",
         )
     return True
-
-
-def _when(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")

@@ -5,11 +5,40 @@ resolution within 72 hours, in calendar time (24×7). Edit them in the admin.
 """
 
 from datetime import time
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 DEFAULT_POLICY = "Default"
 IMPORTED_POLICY = "Imported promises"
 CALENDAR_24X7 = "24×7"
 BUSINESS_HOURS = "Business hours (Mon–Fri 09:00–18:00, Asia/Shanghai)"
+
+# The seeded names are identifiers in the database (code and the admin find the rows by
+# them) and words on the screen: shown in the reader's language. A name an administrator
+# typed is shown as typed.
+SEEDED_NAMES = {
+    DEFAULT_POLICY: pgettext_lazy("sla policy", "Default"),
+    IMPORTED_POLICY: gettext_lazy("Imported promises"),
+    CALENDAR_24X7: gettext_lazy("24×7"),
+    BUSINESS_HOURS: gettext_lazy("Business hours (Mon–Fri 09:00–18:00, Asia/Shanghai)"),
+}
+
+
+def display_name(name: str) -> str:
+    """A policy's or calendar's name in the active language (seeded ones translated)."""
+    return str(SEEDED_NAMES.get(name, name))
+
+
+def policy_label(version: Any) -> str:
+    """ "Default v1 · 24×7": the policy version a clock runs under and its calendar, in the
+    active language (the version's policy and calendar should be selected with it)."""
+    return _("%(policy)s v%(number)s · %(calendar)s") % {
+        "policy": display_name(version.policy.name),
+        "number": version.number,
+        "calendar": display_name(version.calendar.name),
+    }
 
 
 def seed_sla_defaults(calendar_model, hours_model, policy_model) -> None:

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from tickets.models import Ticket
 
+from .defaults import policy_label
 from .models import SlaClock
 
 
@@ -14,4 +15,7 @@ def clock_panel(ticket: Ticket) -> dict:
         .prefetch_related("pauses")
         .order_by("started_at", "pk")
     )
-    return {"sla_clocks": list(clocks), "sla_now": timezone.now()}
+    clocks = list(clocks)
+    for clock in clocks:
+        clock.policy_label = policy_label(clock.policy_version)
+    return {"sla_clocks": clocks, "sla_now": timezone.now()}

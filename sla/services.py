@@ -13,14 +13,15 @@ after commit.
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tickets.models import EventKind, NotificationKind, Ticket
-from tickets.notifications import queue_notification, ticket_team
+from tickets.notifications import language_of, queue_notification, ticket_team, zone_of
 from tickets.services import record_event
 
 from . import clocks
@@ -85,8 +86,8 @@ def _sweep(now: datetime, column: str, act) -> int:
             return done
 
 
-def _when(at: datetime) -> str:
-    return timezone.localtime(at).strftime("%Y-%m-%d %H:%M %Z")
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    return f"{at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
 
 def _breach(clock: SlaClock, now: datetime, calendars) -> bool:
@@ -115,7 +116,6 @@ def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
         ignore_conflicts=True,
     )
     ticket = clock.ticket
-    label = clock.get_kind_display()
     record_event(
         ticket=ticket,
         actor=None,
@@ -126,19 +126,18 @@ def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
     )
     if is_history(ticket):
         return True
-    subject = _("[%(ref)s] %(clock)s due %(due)s (%(percent)s%% of the time used)") % {
-        "ref": ticket.reference,
-        "clock": label,
-        "due": _when(clock.due_at),
-        "percent": highest,
-    }
-    body = _("Ticket %(ref)s: %(title)s\n%(clock)s is due %(due)s.") % {
-        "ref": ticket.reference,
-        "title": ticket.complaint.title,
-        "clock": label,
-        "due": _when(clock.due_at),
-    }
     for user in ticket_team(ticket):
+        # Each in their own language and time zone.
+        with translation.override(language_of(user)):
+            words = {
+                "ref": ticket.reference,
+                "title": ticket.complaint.title,
+                "clock": clock.get_kind_display(),
+                "due": _when(clock.due_at, zone_of(user)),
+                "percent": highest,
+            }
+            subject = _("[%(ref)s] %(clock)s due %(due)s (%(percent)s%% of the time used)") % words
+            body = _("Ticket %(ref)s: %(title)s\n%(clock)s is due %(due)s.") % words
         queue_notification(
             kind=NotificationKind.SLA_WARNING,
             ticket=ticket,

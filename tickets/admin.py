@@ -75,13 +75,23 @@ class EscalationInline(ReadOnlyInline):
         "kind",
         "level",
         "state",
-        "reason",
+        "reason_shown",
         "compensation_amount",
         "requested_by",
         "decided_by",
         "decided_at",
-        "decision_note",
+        "note_shown",
     )
+    readonly_fields = fields
+
+    # What the system wrote is a key: shown in the reader's language (tickets.system_text).
+    @admin.display(description=_("Reason"))
+    def reason_shown(self, escalation: Escalation) -> str:
+        return escalation.reason_text
+
+    @admin.display(description=_("Note"))
+    def note_shown(self, escalation: Escalation) -> str:
+        return escalation.decision_note_text
 
 
 @admin.register(Ticket)

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import system_text
 from .exceptions import Conflict, NotPermitted
 from .fields import MAX_TEXT, PARSERS, is_blank, parse_fields
 from .models import (
@@ -45,6 +46,7 @@ from .services import (
     _require_owner,
     _require_worker,
     apply_approved_transition,
+    reason_data,
     record_event,
 )
 
@@ -206,16 +208,13 @@ def request_approval_above_limit(
     if amount is None or limit is None or amount <= limit:
         return None
     proposal = {name: values[name] for name in PROPOSAL_FIELDS if values.get(name)}
-    reason = _("A compensation of %(amount)s is above %(user)s's limit of %(limit)s.") % {
-        "amount": money(amount),
-        "user": actor.get_username(),
-        "limit": money(limit),
-    }
     return _open(
         ticket=ticket,
         actor=actor,
         kind=EscalationKind.COMPENSATION,
-        reason=reason,
+        reason="",
+        reason_key=system_text.ABOVE_LIMIT,
+        reason_params=system_text.above_limit_params(amount, actor.get_username(), limit),
         proposal=proposal,
         amount=amount,
     )
@@ -300,11 +299,15 @@ def _open(
     reason: str,
     proposal: dict,
     amount: Decimal | None,
+    reason_key: str = "",
+    reason_params: dict | None = None,
 ) -> Escalation:
     escalation = Escalation.objects.create(
         ticket=ticket,
         kind=kind,
         reason=reason,
+        reason_key=reason_key,
+        reason_params=reason_params or {},
         requested_by=actor,
         proposed_resolution=proposal,
         compensation_amount=amount,
@@ -312,7 +315,7 @@ def _open(
     )
     data: dict[str, Any] = {
         "escalation": escalation.pk,
-        "reason": reason,
+        **reason_data(escalation),
         "level": escalation.level,
     }
     if kind == EscalationKind.COMPENSATION:

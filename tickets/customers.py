@@ -24,7 +24,7 @@ from complaints.services import (
     new_tracking_token,
 )
 
-from . import services
+from . import services, system_text
 from .customer_emails import email_customer
 from .exceptions import Conflict
 from .fields import parse_fields
@@ -198,15 +198,13 @@ def open_recovery(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
                 setattr(locked, name, value)
         now = timezone.now()
         services._touch(locked, now, list(values))
-        reason = _("The customer rated the outcome %(score)s/5: call them back.") % {
-            "score": values["satisfaction_score"]
-        }
-        if values.get("satisfaction_comment"):
-            reason += " " + _("They wrote: %s") % values["satisfaction_comment"]
         escalation = Escalation.objects.create(
             ticket=locked,
             kind=EscalationKind.LOW_SATISFACTION,
-            reason=reason,
+            reason_key=system_text.LOW_SATISFACTION,
+            reason_params=system_text.low_satisfaction_params(
+                values["satisfaction_score"], values.get("satisfaction_comment") or ""
+            ),
             requested_by=None,
             created_at=now,
         )
@@ -217,7 +215,7 @@ def open_recovery(*, ticket: Ticket, score: int, comment: str = "") -> Ticket:
             to_value=escalation.kind,
             data={
                 "escalation": escalation.pk,
-                "reason": reason,
+                **services.reason_data(escalation),
                 "level": escalation.level,
                 "changes": changes,
                 "by_customer": True,

@@ -33,6 +33,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from complaints.taxonomy import SEVERITIES
+
+from . import system_text
 from .management.commands.seed_demo import (  # one vocabulary for the demo and this
     CARRIERS,
     CHANNELS,
@@ -68,12 +71,12 @@ COMPENSATION_AMOUNTS = {
            (300, 4), (500, 2)),
     "en": ((5, 10), (10, 10), (15, 8), (25, 8), (40, 6), (250, 2)),
 }  # fmt: skip
-CLOCK_LABELS = {
-    "first_reply": "First reply",
-    "next_reply": "Next reply",
-    "resolution": "Resolution",
-}
-CANCELLED_NOTE = "Cancelled: the ticket was closed."
+# What the system writes is a key and parameters (tickets.system_text), as the services store it.
+CRITICAL_PARAMS = next(
+    {"severity": slug, "name_en": en, "name_zh": zh}
+    for slug, en, zh, _rank, _escalate in SEVERITIES
+    if slug == "critical"
+)
 
 RUNNING, PAUSED, MET, BREACHED, CANCELLED = "running", "paused", "met", "breached", "cancelled"
 OPEN_CLOCKS = (RUNNING, PAUSED)
@@ -108,6 +111,7 @@ COLUMNS = {
     "escalation": (
         "id", "ticket", "kind", "state", "reason", "requested_by", "created_at", "decided_by",
         "decided_at", "decision_note", "proposed_resolution", "compensation_amount", "level",
+        "reason_key", "reason_params", "decision_note_key",
     ),
     "contactattempt": ("id", "ticket", "by", "channel", "reached", "note", "created_at"),
     "slaclock": (
@@ -577,9 +581,7 @@ class Life:
         self.v.update(category=category, responsibility=responsibility, root_cause=root_cause)
         self.transition("classify", State.RESOLVE, self.handler, changes=changes)
         if self.severity == "critical":
-            self.escalate(
-                "critical", "Classified as Critical: reported to the supervisors at once.", None
-            )
+            self.escalate("critical", "", None, key=system_text.CRITICAL, params=CRITICAL_PARAMS)
             self.step(0.1, 1)
             self.message(self.supervisor, self.text(self.say["critical_note"]), internal=True)
             self.message(self.supervisor, self.text(self.say["critical_reply"]))
@@ -767,7 +769,7 @@ class Life:
         if target == State.CLOSED:
             for escalation in self.escalations:
                 if escalation["state"] == PENDING:
-                    self._decide(escalation, actor, "cancelled", CANCELLED_NOTE, cancel=True)
+                    self._decide(escalation, actor, "cancelled", "", cancel=True)
         if name == "reject_invalid":
             self.message(actor, reason)
 
@@ -845,6 +847,8 @@ class Life:
         *,
         proposal: dict | None = None,
         amount: int | None = None,
+        key: str = "",
+        params: dict | None = None,
     ) -> dict:
         for escalation in self.escalations:
             if escalation["kind"] == kind and escalation["state"] == PENDING:
@@ -854,6 +858,8 @@ class Life:
             "kind": kind,
             "state": PENDING,
             "reason": reason,
+            "key": key,
+            "params": params or {},
             "requested_by": requested_by,
             "created_at": self.t,
             "decided_by": None,
@@ -863,7 +869,11 @@ class Life:
             "amount": amount,
         }
         self.escalations.append(escalation)
-        data: dict = {"escalation": escalation["id"], "reason": reason}
+        data: dict = {"escalation": escalation["id"]}
+        if key:
+            data.update(reason_key=key, reason_params=params or {})
+        else:
+            data["reason"] = reason
         if requested_by is not None:
             data["level"] = 1
         if kind == "compensation":
@@ -881,7 +891,12 @@ class Life:
     def _decide(self, escalation: dict, actor: Person, state: str, note: str, cancel=False):
         escalation.update(state=state, decided_at=self.t, note=note)
         if cancel:
-            data = {"escalation": escalation["id"], "kind": escalation["kind"], "note": note}
+            escalation["note_key"] = system_text.CANCELLED_TICKET_CLOSED
+            data = {
+                "escalation": escalation["id"],
+                "kind": escalation["kind"],
+                "note_key": escalation["note_key"],
+            }
             self.event(
                 "escalation_decided", actor, from_value=PENDING, to_value=state, data=esc_json(data)
             )
@@ -1011,9 +1026,8 @@ class Life:
         due = iso(clock.due)
         data = f'{{"clock": {clock.id}, "kind": "{clock.kind}", "due_at": "{due}"}}'
         self.event("sla_breached", None, field=clock.kind, to_value=due, data=data)
-        local = datetime.fromtimestamp(clock.due, self.g.zone).strftime("%Y-%m-%d %H:%M %Z")
-        reason = f"{CLOCK_LABELS[clock.kind]} was due {local} and has not been kept."
-        self.escalate("sla_breach", reason, None)
+        params = system_text.breach_params(clock.kind, datetime.fromtimestamp(clock.due, UTC))
+        self.escalate("sla_breach", "", None, key=system_text.SLA_BREACH, params=params)
 
     # --- the rows -------------------------------------------------------------------------
 
@@ -1195,4 +1209,7 @@ class Life:
                 esc_json(e["proposal"]),
                 f"{amount}.00" if amount is not None else NULL,
                 "1",
+                e["key"],
+                esc_json(e["params"]),
+                e.get("note_key", ""),
             )

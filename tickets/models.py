@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from complaints.models import Category, Channel, Complaint, Outcome, Responsibility, Severity
 
+from . import system_text
 from .append_only import AppendOnlyError as AppendOnlyError  # callers catch it from here
 from .append_only import AppendOnlyModel, AppendOnlyQuerySet
 
@@ -296,7 +297,12 @@ class Escalation(models.Model):
     state = models.CharField(
         max_length=20, choices=EscalationState.choices, default=EscalationState.PENDING
     )
-    reason = models.TextField()
+    # What a person wrote; empty when the system opened the escalation, whose reason is
+    # `reason_key` and `reason_params` instead, rendered in each reader's language by
+    # tickets.system_text (rows from before the keys may hold both: the key wins).
+    reason = models.TextField(blank=True)
+    reason_key = models.CharField(max_length=60, blank=True)
+    reason_params = models.JSONField(default=dict, blank=True)
     # Null when the system opened it (critical severity, SLA breach).
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -307,6 +313,8 @@ class Escalation(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+    # Set instead of the note when the system decided (cancelled on closing the ticket).
+    decision_note_key = models.CharField(max_length=60, blank=True)
     # What the requester proposes (a compensation approval): applied when approved.
     proposed_resolution = models.JSONField(default=dict, blank=True)
     compensation_amount = models.DecimalField(
@@ -335,6 +343,15 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.ticket_id} ({self.state})"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the active language and time zone (the reader's)."""
+        return system_text.render_or(self.reason_key, self.reason_params, self.reason)
+
+    @property
+    def decision_note_text(self) -> str:
+        return system_text.render_or(self.decision_note_key, {}, self.decision_note)
 
 
 class EventKind(models.TextChoices):

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from . import system_text
 from .headers import one_line
 from .models import Escalation, Message, Notification, NotificationKind, StaffProfile, Ticket
 from .roles import Role
@@ -135,7 +136,7 @@ def language_of(user: AbstractBaseUser) -> str:
     return profile.language if profile is not None and profile.language else settings.LANGUAGE_CODE
 
 
-def _zone_of(user: AbstractBaseUser) -> ZoneInfo:
+def zone_of(user: AbstractBaseUser) -> ZoneInfo:
     """The staff member's own time zone (profile), else the site's (settings.TIME_ZONE)."""
     profile = _profile_of(user)
     if profile is not None and profile.time_zone:
@@ -161,7 +162,7 @@ def notify_assigned(*, ticket: Ticket, actor: AbstractBaseUser | None) -> None:
         return
     if actor is not None and actor.pk == assignee.pk:
         return
-    zone = _zone_of(assignee)
+    zone = zone_of(assignee)
     with translation.override(language_of(assignee)):
         words = _ticket_words(ticket)
         subject = _("[%(ref)s] assigned to you: %(title)s") % words
@@ -304,20 +305,28 @@ def _amount(escalation: Escalation) -> str:
 
 
 def notify_escalation_opened(escalation: Escalation) -> None:
-    """Tell the deciders a request waits for them (queued in the caller's transaction)."""
+    """Tell the deciders a request waits for them (queued in the caller's transaction), each
+    in their own language and time zone."""
     ticket = escalation.ticket
-    subject = _("[%(ref)s] %(kind)s requested") % {
-        "ref": ticket.reference,
-        "kind": escalation.get_kind_display(),
-    }
-    lines = [escalation.reason, "", _("Ticket %(ref)s: %(title)s") % _ticket_words(ticket)]
-    if escalation.compensation_amount is not None:
-        lines.append(_("Compensation: %s") % _amount(escalation))
-    summary = escalation.proposed_resolution.get("resolution_summary")
-    if summary:
-        lines.append(_("Proposed resolution: %s") % summary)
-    lines.append(_("Decide it on the approvals page of the workspace."))
     for user in deciders(escalation):
+        with translation.override(language_of(user)):
+            subject = _("[%(ref)s] %(kind)s requested") % {
+                "ref": ticket.reference,
+                "kind": escalation.get_kind_display(),
+            }
+            reason = system_text.render_or(
+                escalation.reason_key,
+                escalation.reason_params,
+                escalation.reason,
+                zone=zone_of(user),
+            )
+            lines = [reason, "", _("Ticket %(ref)s: %(title)s") % _ticket_words(ticket)]
+            if escalation.compensation_amount is not None:
+                lines.append(_("Compensation: %s") % _amount(escalation))
+            summary = escalation.proposed_resolution.get("resolution_summary")
+            if summary:
+                lines.append(_("Proposed resolution: %s") % summary)
+            lines.append(_("Decide it on the approvals page of the workspace."))
         queue_notification(
             kind=NotificationKind.ESCALATION,
             ticket=ticket,
@@ -330,26 +339,27 @@ def notify_escalation_opened(escalation: Escalation) -> None:
 
 def notify_escalation_decided(escalation: Escalation) -> None:
     """Tell the requester (for a request the system opened: the ticket's assignee) what was
-    decided, with the note (queued in the caller's transaction)."""
+    decided, with the note (queued in the caller's transaction, in their language)."""
     ticket = escalation.ticket
     recipient = escalation.requested_by or ticket.assignee
     if recipient is None or not recipient.is_active or recipient.pk == escalation.decided_by_id:
         return
-    words = {
-        "ref": ticket.reference,
-        "kind": escalation.get_kind_display(),
-        "decision": escalation.get_state_display().lower(),
-        "who": escalation.decided_by.get_username() if escalation.decided_by else "",
-    }
-    subject = _("[%(ref)s] %(kind)s %(decision)s") % words
-    lines = [
-        _("%(who)s %(decision)s the %(kind)s on %(ref)s.") % words,
-        _("Ticket %(ref)s: %(title)s") % _ticket_words(ticket),
-    ]
-    if escalation.compensation_amount is not None:
-        lines.append(_("Compensation: %s") % _amount(escalation))
-    if escalation.decision_note:
-        lines += ["", _("Note: %s") % escalation.decision_note]
+    with translation.override(language_of(recipient)):
+        words = {
+            "ref": ticket.reference,
+            "kind": escalation.get_kind_display(),
+            "decision": escalation.get_state_display().lower(),
+            "who": escalation.decided_by.get_username() if escalation.decided_by else "",
+        }
+        subject = _("[%(ref)s] %(kind)s %(decision)s") % words
+        lines = [
+            _("%(who)s %(decision)s the %(kind)s on %(ref)s.") % words,
+            _("Ticket %(ref)s: %(title)s") % _ticket_words(ticket),
+        ]
+        if escalation.compensation_amount is not None:
+            lines.append(_("Compensation: %s") % _amount(escalation))
+        if escalation.decision_note_text:
+            lines += ["", _("Note: %s") % escalation.decision_note_text]
     queue_notification(
         kind=NotificationKind.ESCALATION,
         ticket=ticket,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from complaints.models import Attachment, Severity
 from complaints.services import store_attachment
 
-from . import workflow
+from . import system_text, workflow
 from .exceptions import Conflict, NotPermitted, TransitionNotAllowed
 from .fields import is_blank, parse_fields
 from .models import (
@@ -436,8 +436,8 @@ def _apply(
         escalation = open_escalation(
             ticket=ticket,
             kind=EscalationKind.CRITICAL,
-            reason=_("Classified as %s: reported to the supervisors at once.")
-            % ticket.severity.name_en,
+            reason_key=system_text.CRITICAL,
+            reason_params=system_text.critical_params(ticket.severity),
             requested_by=None,
         )
         notify_escalation_opened(escalation)
@@ -449,8 +449,8 @@ def _cancel_pending_escalations(ticket: Ticket, actor, now) -> None:
     for escalation in ticket.escalations.filter(state=EscalationState.PENDING):
         escalation.state = EscalationState.CANCELLED
         escalation.decided_at = now
-        escalation.decision_note = _("Cancelled: the ticket was closed.")
-        escalation.save(update_fields=["state", "decided_at", "decision_note"])
+        escalation.decision_note_key = system_text.CANCELLED_TICKET_CLOSED
+        escalation.save(update_fields=["state", "decided_at", "decision_note_key"])
         record_event(
             ticket=ticket,
             actor=actor,
@@ -460,34 +460,55 @@ def _cancel_pending_escalations(ticket: Ticket, actor, now) -> None:
             data={
                 "escalation": escalation.pk,
                 "kind": escalation.kind,
-                "note": escalation.decision_note,
+                "note_key": escalation.decision_note_key,
             },
             at=now,
         )
 
 
 def open_escalation(
-    *, ticket: Ticket, kind: str, reason: str, requested_by: AbstractBaseUser | None
+    *,
+    ticket: Ticket,
+    kind: str,
+    requested_by: AbstractBaseUser | None,
+    reason: str = "",
+    reason_key: str = "",
+    reason_params: dict | None = None,
 ) -> Escalation:
     """Open an escalation for supervisor review, unless one of this kind is already pending.
 
-    Must be called inside the transaction that holds the ticket's lock.
+    The reason is what a person wrote, or (the system's) a tickets.system_text key and its
+    parameters, rendered later in each reader's language. Must be called inside the
+    transaction that holds the ticket's lock.
     """
     existing = ticket.escalations.filter(kind=kind, state=EscalationState.PENDING).first()
     if existing is not None:
         return existing
     escalation = Escalation.objects.create(
-        ticket=ticket, kind=kind, reason=reason, requested_by=requested_by
+        ticket=ticket,
+        kind=kind,
+        reason=reason,
+        reason_key=reason_key,
+        reason_params=reason_params or {},
+        requested_by=requested_by,
     )
     record_event(
         ticket=ticket,
         actor=requested_by,
         kind=EventKind.ESCALATION_OPENED,
         to_value=kind,
-        data={"escalation": escalation.pk, "reason": reason},
+        data={"escalation": escalation.pk, **reason_data(escalation)},
         at=escalation.created_at,
     )
     return escalation
+
+
+def reason_data(escalation: Escalation) -> dict:
+    """An escalation's reason as its audit event stores it: the key and parameters of the
+    system's text, or the words a person wrote."""
+    if escalation.reason_key:
+        return {"reason_key": escalation.reason_key, "reason_params": escalation.reason_params}
+    return {"reason": escalation.reason}
 
 
 def _create_message(ticket: Ticket, author, body: str, visibility: str, now) -> Message:

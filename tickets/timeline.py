@@ -4,10 +4,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from . import system_text
 from .models import (
     ContactChannel,
+    Escalation,
     EscalationKind,
     EscalationState,
     EventKind,
@@ -18,11 +19,7 @@ from .models import (
 )
 
 # The sla app's clock kinds, by the names its events carry (tickets does not import sla).
-CLOCK_NAMES = {
-    "first_reply": gettext_lazy("First reply"),
-    "next_reply": gettext_lazy("Next reply"),
-    "resolution": pgettext_lazy("sla clock", "Resolution"),
-}
+CLOCK_NAMES = system_text.CLOCK_NAMES
 
 # Events whose content the timeline shows as a message of its own.
 SHOWN_AS_MESSAGES = {EventKind.MESSAGE_ADDED}
@@ -37,7 +34,7 @@ class Entry:
     detail: str = ""
 
 
-def _event_text(event: TicketEvent) -> tuple[str, str]:
+def _event_text(event: TicketEvent, escalations: dict[int, Escalation]) -> tuple[str, str]:
     data = event.data or {}
     kind = event.kind
     if kind == EventKind.CREATED:
@@ -74,10 +71,10 @@ def _event_text(event: TicketEvent) -> tuple[str, str]:
         what = (
             EscalationKind(event.to_value).label if event.to_value in EscalationKind.values else ""
         )
-        return _("asked for: %s") % what, data.get("reason", "")
+        return _("asked for: %s") % what, _escalation_reason(data, escalations)
     if kind == EventKind.ESCALATION_DECIDED:
         state = dict(EscalationState.choices).get(event.to_value, event.to_value)
-        return _("escalation decided: %s") % state, data.get("note", "")
+        return _("escalation decided: %s") % state, _decision_note(data, escalations)
     if kind == EventKind.CUSTOMER_LINKED:
         return _("confirmed this is the same customer as customer #%s") % event.to_value, ""
     if kind == EventKind.POSSIBLE_MATCH_DISMISSED:
@@ -87,6 +84,27 @@ def _event_text(event: TicketEvent) -> tuple[str, str]:
             "note", ""
         )
     return event.get_kind_display(), event.to_value
+
+
+def _escalation_reason(data: dict, escalations: dict[int, Escalation]) -> str:
+    """In the reader's language: from the event's key, else from its escalation's row (rows
+    from before the keys were keyed by a data migration; events are never changed), else
+    the words a person wrote."""
+    if data.get("reason_key"):
+        return system_text.render(data["reason_key"], data.get("reason_params"))
+    escalation = escalations.get(data.get("escalation"))
+    if escalation is not None and escalation.reason_key:
+        return escalation.reason_text
+    return data.get("reason", "")
+
+
+def _decision_note(data: dict, escalations: dict[int, Escalation]) -> str:
+    if data.get("note_key"):
+        return system_text.render(data["note_key"])
+    escalation = escalations.get(data.get("escalation"))
+    if escalation is not None and escalation.decision_note_key:
+        return escalation.decision_note_text
+    return data.get("note", "")
 
 
 def timeline(ticket: Ticket) -> list[Entry]:
@@ -100,10 +118,11 @@ def timeline(ticket: Ticket) -> list[Entry]:
             kind = message.visibility
             who = message.author.get_username() if message.author else ""
         entries.append(Entry(message.created_at, kind, who, message.body))
+    escalations = {escalation.pk: escalation for escalation in ticket.escalations.all()}
     for event in ticket.events.all():
         if event.kind in SHOWN_AS_MESSAGES:
             continue
-        text, detail = _event_text(event)
+        text, detail = _event_text(event, escalations)
         who = event.actor.get_username() if event.actor else _("system")
         entries.append(Entry(event.created_at, "event", who, text, detail))
     entries.sort(key=lambda e: e.at)

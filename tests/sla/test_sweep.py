@@ -82,7 +82,11 @@ def test_a_breach_is_recorded_escalated_and_notified_once(
     assert ticket.events.filter(kind="sla_breached").count() == 1
     escalation = Escalation.objects.get(ticket=ticket)
     assert (escalation.kind, escalation.state) == ("sla_breach", "pending")
-    assert "First reply" in escalation.reason
+    assert (escalation.reason_key, escalation.reason_params["clock"]) == (
+        "escalation.sla_breach",
+        "first_reply",
+    )
+    assert "First reply" in escalation.reason_text
     breach_mail = [m for m in mail.outbox if "breached" in m.subject]
     assert sorted(m.to[0] for m in breach_mail) == sorted([agent.email, supervisor.email])
     assert Ticket.objects.get(pk=ticket.pk).sla_state == "breached"

@@ -117,7 +117,7 @@ def test_compensation_above_the_agents_limit_waits_for_approval(agent, superviso
     assert escalation.requested_by == agent
     assert escalation.compensation_amount == Decimal("500.00")
     assert escalation.proposed_resolution == PROPOSAL
-    assert "200" in escalation.reason and "500.00" in escalation.reason
+    assert "200" in escalation.reason_text and "500.00" in escalation.reason_text
     assert notified(escalation, "escalation-opened") == {supervisor.username}
 
 
@@ -170,7 +170,8 @@ def test_the_request_is_in_the_audit_trail(agent):
     assert (event.actor, event.to_value) == (agent, "compensation")
     assert event.data == {
         "escalation": escalation.pk,
-        "reason": escalation.reason,
+        "reason_key": "escalation.compensation_above_limit",
+        "reason_params": escalation.reason_params,
         "level": 1,
         "compensation_amount": "500.00",
         "proposed_resolution": PROPOSAL,

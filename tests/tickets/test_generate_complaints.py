@@ -155,6 +155,18 @@ def test_audit_trail_and_escalations_follow_the_tickets(generated):
     kinds = set(TicketEvent.objects.values_list("kind", flat=True))
     assert {"state_changed", "assigned", "message_added", "sla_breached"} <= kinds
     assert Escalation.objects.filter(kind="sla_breach").exists()
+    # What the system writes is a key and parameters, as the services store it (item 9).
+    system = Escalation.objects.filter(kind__in=["sla_breach", "critical"])
+    assert set(system.values_list("reason", flat=True)) == {""}
+    assert set(system.values_list("reason_key", flat=True)) <= {
+        "escalation.sla_breach",
+        "escalation.critical_severity",
+    }
+    breach = Escalation.objects.filter(kind="sla_breach").first()
+    assert set(breach.reason_params) == {"clock", "due"}
+    assert "has not been kept" in breach.reason_text
+    cancelled = Escalation.objects.filter(state="cancelled")
+    assert not cancelled.exclude(decision_note_key="escalation.cancelled_ticket_closed").exists()
     # The guard of propose_resolution: nothing in follow-up or closed waits on a decision.
     moved_on = Escalation.objects.filter(
         state=EscalationState.PENDING, ticket__state__in=[State.FOLLOW_UP, State.CLOSED]

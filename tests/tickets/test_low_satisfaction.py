@@ -37,7 +37,7 @@ def test_a_low_score_opens_a_recovery_step_instead_of_closing(surveyed, score, s
     assert (ticket.satisfaction_score, ticket.satisfaction_comment) == (score, "很差")
     recovery = Escalation.objects.get(ticket=ticket, kind="low_satisfaction")
     assert recovery.state == "pending" and recovery.requested_by is None
-    assert f"{score}/5" in recovery.reason and "很差" in recovery.reason
+    assert f"{score}/5" in recovery.reason_text and "很差" in recovery.reason_text
     event = ticket.events.get(kind="escalation_opened")
     assert event.actor is None and event.data["by_customer"] is True
     assert event.data["changes"]["satisfaction_score"] == [None, score]

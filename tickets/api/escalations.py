@@ -157,7 +157,7 @@ def _row(request, escalation_id: int) -> dict:
     escalation = escalation_list(request.user).filter(pk=escalation_id).first()
     if escalation is None:
         raise Http404("No such escalation.")
-    return EscalationRowSerializer(escalation).data
+    return EscalationRowSerializer(escalation, context={"request": request}).data
 
 
 @extend_schema(tags=["escalations"])

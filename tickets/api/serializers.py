@@ -1,12 +1,15 @@
 """Request and response shapes of the public API. Validation of types happens here;
 the rules of the domain (who, when, which fields a transition needs) are the services'."""
 
+from zoneinfo import ZoneInfo
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from complaints.models import Attachment, Channel, Outcome
 from complaints.services import ComplaintInput
 
+from .. import system_text
 from ..fields import check_amount_characters
 from ..models import (
     ClosureReason,
@@ -21,6 +24,7 @@ from ..models import (
     VerificationOutcome,
     Visibility,
 )
+from ..notifications import zone_of
 from ..services import allowed_transitions
 
 TEXT_MAX = 20_000
@@ -254,6 +258,13 @@ class EventSerializer(serializers.ModelSerializer):
 class EscalationSerializer(serializers.ModelSerializer):
     requested_by = serializers.SerializerMethodField()
     decided_by = serializers.SerializerMethodField()
+    reason = serializers.SerializerMethodField(
+        help_text="In the request's language and the caller's time zone; the system's text "
+        "is also given as reason_key and reason_params (empty for a reason a person wrote)."
+    )
+    decision_note = serializers.SerializerMethodField(
+        help_text="In the request's language; decision_note_key when the system decided."
+    )
 
     class Meta:
         model = Escalation
@@ -262,11 +273,14 @@ class EscalationSerializer(serializers.ModelSerializer):
             "kind",
             "state",
             "reason",
+            "reason_key",
+            "reason_params",
             "requested_by",
             "created_at",
             "decided_by",
             "decided_at",
             "decision_note",
+            "decision_note_key",
             "proposed_resolution",
             "compensation_amount",
             "level",
@@ -277,6 +291,21 @@ class EscalationSerializer(serializers.ModelSerializer):
 
     def get_decided_by(self, obj) -> str | None:
         return _username(obj.decided_by)
+
+    def get_reason(self, obj) -> str:
+        return system_text.render_or(
+            obj.reason_key, obj.reason_params, obj.reason, zone=self._reader_zone()
+        )
+
+    def _reader_zone(self) -> ZoneInfo | None:
+        """The caller's time zone (their profile's, else the site's), looked up once a list."""
+        if "reader_zone" not in self.context:
+            request = self.context.get("request")
+            self.context["reader_zone"] = zone_of(request.user) if request else None
+        return self.context["reader_zone"]
+
+    def get_decision_note(self, obj) -> str:
+        return obj.decision_note_text
 
 
 class ContactAttemptSerializer(serializers.ModelSerializer):

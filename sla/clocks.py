@@ -113,9 +113,13 @@ def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
     }
     if latest is not None and all(getattr(latest, k) == v for k, v in targets.items()):
         return latest
-    return SlaPolicyVersion.objects.create(
-        policy=policy, number=(latest.number + 1) if latest else 1, **targets
+    number = (latest.number + 1) if latest else 1
+    # Concurrent intakes (which share no other row) may both be first after an edit: the
+    # loser's insert waits for the winner's commit, does nothing, and reads the winner's row.
+    SlaPolicyVersion.objects.bulk_create(
+        [SlaPolicyVersion(policy=policy, number=number, **targets)], ignore_conflicts=True
     )
+    return SlaPolicyVersion.objects.get(policy=policy, number=number)
 
 
 def ticket_version(ticket: Ticket) -> SlaPolicyVersion:

@@ -68,8 +68,8 @@ def build_tables(report: dict) -> list[Table]:
             _("SLA"),
             [
                 _("Promise"),
-                _("Met"),
-                _("Breached"),
+                pgettext_lazy("count", "Met"),
+                pgettext_lazy("count", "Breached"),
                 _("Met %"),
                 _("Median (min)"),
                 _("p90 (min)"),
@@ -149,7 +149,7 @@ def build_tables(report: dict) -> list[Table]:
         Table(
             "compensation",
             _("Compensation granted"),
-            [_("Category"), _("Tickets"), _("Total")],
+            [_("Category"), pgettext_lazy("count", "Tickets"), _("Total")],
             [
                 [r["category"], r["count"], r["total"]]
                 for r in report["compensation"]["by_category"]
@@ -180,19 +180,19 @@ def build_tables(report: dict) -> list[Table]:
         Table(
             "top_products",
             _("Top 10 products"),
-            [_("Product"), _("Complaints")],
+            [_("Product"), pgettext_lazy("count", "Complaints")],
             [[r["product"], r["count"]] for r in report["top_products"]],
         ),
         Table(
             "repeat_orders",
             _("Orders with repeated complaints (4 weeks)"),
-            [_("Order number"), _("Complaints")],
+            [_("Order number"), pgettext_lazy("count", "Complaints")],
             [[r["key"], r["count"]] for r in report["repeat_orders"]],
         ),
         Table(
             "repeat_customers",
             _("Customers with repeated complaints (4 weeks)"),
-            [_("Customer"), _("Complaints")],
+            [_("Customer"), pgettext_lazy("count", "Complaints")],
             [[r.get("label", r["key"]), r["count"]] for r in report["repeat_customers"]],
         ),
         Table(

@@ -35,7 +35,7 @@ ZH = {"Accept-Language": "zh-hans"}
 
 # Latin words a Chinese reader of this product expects to see as they are.
 ALLOWED = {
-    "SLA",  # the trade's own word, shown as 时效承诺 (SLA) beside the Chinese
+    "SLA",  # the trade's own word, shown as 时效承诺（SLA） beside the Chinese
     "CSV",  # a file format on a download button
     "XLSX",  # a file format on a download button
     "API",  # a complaint channel: a partner's system
@@ -268,6 +268,20 @@ def staff_pages(world) -> dict[str, tuple[Client, str, int]]:
     pages["post-mortems"] = (manager, "/reports/postmortems/", 200)
     pages["post-mortems (supervisor)"] = (supervisor, "/reports/postmortems/", 200)
     pages["post-mortem"] = (manager, f"/reports/postmortems/{world['post_mortem']}/", 200)
+    pages["new complaint"] = (agent, "/desk/complaints/new/", 200)
+    pages["new complaint, nobody found"] = (
+        agent,
+        "/desk/complaints/new/?customer_q=没有这个人",
+        200,
+    )
+    from tickets.models import Ticket
+
+    first = Ticket.objects.select_related("complaint").get(pk=world["tickets"][0])
+    pages["new complaint, customer found"] = (
+        supervisor,
+        f"/desk/complaints/new/?customer_q=%23{first.complaint.customer_id}",
+        200,
+    )
     pages["no such ticket"] = (agent, "/desk/tickets/999999/", 404)
     pages["reports refused to an agent"] = (agent, "/reports/weekly/", 403)
     pages["nothing waiting: next ticket"] = (manager, "/desk/next/", 200)
@@ -297,6 +311,15 @@ def without_code_columns(text: str) -> str:
     codes = {n for n, heading in enumerate(rows[0]) if heading.endswith("_code")}
     assert len(codes) == 9 and len(rows) > 1, rows[0]
     return "\n".join(" ".join(c for n, c in enumerate(row) if n not in codes) for row in rows)
+
+
+def test_the_new_complaint_form_with_mistakes_speaks_chinese(world):
+    response = chinese_client(world["agent"]).post(
+        "/desk/complaints/new/",
+        {"channel": "phone", "received_at": "2999-01-01T10:00", "customer_told_note": "x"},
+    )
+    assert response.status_code == 400
+    assert_chinese({"new complaint with mistakes": visible_text(response.content.decode())})
 
 
 def test_every_customer_page_speaks_chinese(world):

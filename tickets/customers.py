@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -26,6 +25,7 @@ from complaints.services import (
 )
 
 from . import services
+from .customer_emails import email_customer
 from .exceptions import Conflict
 from .fields import parse_fields
 from .intake import IntakeResult, submit_complaint
@@ -38,7 +38,7 @@ from .models import (
     State,
     Ticket,
 )
-from .notifications import notify_escalation_opened, queue_customer_email, site_url
+from .notifications import notify_escalation_opened, site_url
 
 # A survey answer at or below this opens a recovery call instead of closing the ticket.
 LOW_SCORE = 2
@@ -124,31 +124,6 @@ def stage_of(ticket: Ticket) -> Stage:
     return Stage(ticket.state, label, next_step)
 
 
-def _email(ticket: Ticket, kind: str, template: str, context: dict, dedupe_key: str) -> None:
-    complaint = ticket.complaint
-    language = complaint.customer.language
-    language = language if language in ("en", "zh-hans") else "zh-hans"
-    with translation.override(language):
-        # `customer` in the templates is who wrote this complaint, as they typed it.
-        context = {
-            "ticket": ticket,
-            "complaint": complaint,
-            "customer": complaint.contact,
-            **context,
-        }
-        subject = render_to_string(f"portal/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"portal/email/{template}.txt", context)
-        html = render_to_string(f"portal/email/{template}.html", context)
-    queue_customer_email(
-        kind=kind,
-        ticket=ticket,
-        subject=subject,
-        body=body,
-        html_body=html,
-        dedupe_key=dedupe_key,
-    )
-
-
 def _store_evidence(ticket: Ticket, uploads: Sequence[UploadedFile]) -> None:
     for upload in uploads:
         try:
@@ -160,26 +135,12 @@ def _store_evidence(ticket: Ticket, uploads: Sequence[UploadedFile]) -> None:
 def submit_web_complaint(
     *, data: ComplaintInput, evidence: Sequence[UploadedFile] = ()
 ) -> IntakeResult:
-    """A complaint from the public form with its evidence, and the acknowledgement email
-    (reference, summary, the promised first-reply time, the private tracking link)."""
+    """A complaint from the public form with its evidence; submit_complaint queues the
+    acknowledgement email (reference, the promised first-reply time, the tracking link)."""
     with transaction.atomic():
         result = submit_complaint(data=data)
         _store_evidence(result.ticket, evidence)
-        acknowledge(result)
     return result
-
-
-def acknowledge(result: IntakeResult) -> None:
-    """Queue the acknowledgement (reference, the promised first-reply time, the private
-    tracking link) in the caller's transaction. Its subject carries the reference, so the
-    customer's answer by email comes back to this ticket."""
-    _email(
-        result.ticket,
-        NotificationKind.ACKNOWLEDGEMENT,
-        "acknowledgement",
-        {"tracking_url": site_url(f"/track/{result.tracking_token}/")},
-        dedupe_key=f"ack:{result.ticket.pk}",
-    )
 
 
 def customer_reply(*, ticket: Ticket, body: str, evidence: Sequence[UploadedFile] = ()) -> None:
@@ -282,7 +243,7 @@ def send_survey(ticket: Ticket) -> None:
     """Called when a resolution is proposed: a one-time survey link by email."""
     token = new_tracking_token()
     Ticket.objects.filter(pk=ticket.pk).update(survey_token_hash=hash_tracking_token(token))
-    _email(
+    email_customer(
         ticket,
         NotificationKind.SURVEY,
         "survey",
@@ -293,7 +254,7 @@ def send_survey(ticket: Ticket) -> None:
 
 def tell_customer(ticket: Ticket, body: str, message_id: int) -> None:
     """A public reply from staff, by email too (replying to it reaches the ticket)."""
-    _email(
+    email_customer(
         ticket,
         NotificationKind.CUSTOMER_UPDATE,
         "update",

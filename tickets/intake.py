@@ -7,22 +7,39 @@ transaction; nothing else creates tickets.
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints.models import Category, Complaint
 from complaints.services import ComplaintInput, record_complaint
 
+from .customer_emails import acknowledge
 from .exceptions import IdempotencyKeyReused
-from .models import ClosureReason, EventKind, IdempotencyRecord, State, Ticket
-from .services import default_severity, record_event
+from .models import (
+    ClosureReason,
+    EventKind,
+    IdempotencyRecord,
+    Notification,
+    NotificationKind,
+    State,
+    Ticket,
+    TicketEvent,
+)
+from .services import default_severity, keep_attachment, record_event
 
 SLA_SUMMARY = ["sla_state", "first_reply_due_at", "resolution_due_at", "next_due_at"]
+
+# What became of the acknowledgement email (IntakeResult.acknowledgement, and the API's).
+ACK_QUEUED = "queued"
+ACK_CUSTOMER_TOLD = "customer_already_told"
+ACK_NO_EMAIL = "no_email_address"
 
 
 @dataclass(frozen=True)
@@ -32,11 +49,15 @@ class IntakeResult:
     # The secret of the status page; "" on a replay (only its hash is kept anywhere).
     tracking_token: str
     replayed: bool = False
+    acknowledgement: str = ACK_QUEUED
 
 
-def _fingerprint(data: ComplaintInput) -> str:
+def _fingerprint(data: ComplaintInput, customer_told: bool, customer_told_note: str) -> str:
     payload = dataclasses.asdict(data)
     payload["received_at"] = data.received_at.isoformat() if data.received_at else None
+    if customer_told:
+        # Only when set, so a record stored before this field existed still matches.
+        payload["customer_told"] = customer_told_note
     encoded = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(encoded).hexdigest()
 
@@ -53,7 +74,38 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> IntakeResult:
         ticket=ticket,
         tracking_token="",
         replayed=True,
+        acknowledgement=_acknowledgement_of(ticket),
     )
+
+
+def _acknowledgement_of(ticket: Ticket) -> str:
+    """What the first submission did about the acknowledgement, read back for a replay."""
+    kind = NotificationKind.ACKNOWLEDGEMENT
+    if Notification.objects.filter(ticket=ticket, kind=kind).exists():
+        return ACK_QUEUED
+    if TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ACKNOWLEDGEMENT_SKIPPED).exists():
+        return ACK_CUSTOMER_TOLD
+    return ACK_NO_EMAIL
+
+
+def _acknowledge_or_record(
+    *, ticket: Ticket, token: str, actor, customer_told: bool, note: str
+) -> str:
+    """Every new complaint with an email address is acknowledged, whatever its channel;
+    a staff member who already told the customer (on the phone, in the chat) says so, and
+    that is recorded instead, with who and their note."""
+    if customer_told:
+        record_event(
+            ticket=ticket,
+            actor=actor,
+            kind=EventKind.ACKNOWLEDGEMENT_SKIPPED,
+            data={"note": note.strip()},
+        )
+        return ACK_CUSTOMER_TOLD
+    if not ticket.complaint.contact_email:
+        return ACK_NO_EMAIL
+    acknowledge(ticket, token)
+    return ACK_QUEUED
 
 
 def _open_ticket(
@@ -87,8 +139,15 @@ def submit_complaint(
     data: ComplaintInput,
     submitted_by: AbstractBaseUser | None = None,
     idempotency_key: str = "",
+    customer_told: bool = False,
+    customer_told_note: str = "",
 ) -> IntakeResult:
-    """Record a complaint and open its ticket, once.
+    """Record a complaint, open its ticket and acknowledge it to the customer, once.
+
+    The acknowledgement (reference, promised first-reply time, tracking link, in the
+    customer's language) is queued in the same transaction for any complaint with an email
+    address, on every channel; `customer_told` (staff only: the caller checks) skips it and
+    records an `acknowledgement_skipped` event with the submitter and `customer_told_note`.
 
     With an Idempotency-Key, a retry of the same submission (same key, same scope, same
     body) returns the first result, even when both arrive at the same moment; the same key
@@ -96,7 +155,7 @@ def submit_complaint(
     """
     actor = submitted_by if submitted_by is not None and submitted_by.is_authenticated else None
     scope = f"user:{actor.pk}" if actor else "anonymous"
-    fingerprint = _fingerprint(data)
+    fingerprint = _fingerprint(data, customer_told, customer_told_note)
     if idempotency_key:
         record = IdempotencyRecord.objects.filter(scope=scope, key=idempotency_key).first()
         if record is not None:
@@ -105,6 +164,13 @@ def submit_complaint(
         with transaction.atomic():
             complaint, token = record_complaint(data=data)
             ticket = _open_ticket(complaint=complaint, actor=actor)
+            acknowledgement = _acknowledge_or_record(
+                ticket=ticket,
+                token=token,
+                actor=actor,
+                customer_told=customer_told,
+                note=customer_told_note,
+            )
             if idempotency_key:
                 # A concurrent twin blocks here on the unique index until the first commits,
                 # then fails and is answered from the stored record below. The tracking
@@ -122,7 +188,40 @@ def submit_complaint(
         if not record:
             raise
         return _replay(record, fingerprint)
-    return IntakeResult(complaint=complaint, ticket=ticket, tracking_token=token)
+    return IntakeResult(
+        complaint=complaint, ticket=ticket, tracking_token=token, acknowledgement=acknowledgement
+    )
+
+
+def submit_staff_complaint(
+    *,
+    data: ComplaintInput,
+    staff: AbstractBaseUser,
+    evidence: Sequence[UploadedFile] = (),
+    customer_told: bool = False,
+    customer_told_note: str = "",
+    submission_key: str = "",
+) -> IntakeResult:
+    """A complaint a staff member logs (phone, chat, marketplace...) with the evidence the
+    customer sent, all or nothing: the same intake as every channel (acknowledgement
+    included), the files stored as uploaded by that staff member. The caller checks that
+    `staff` may log complaints. `submission_key` makes a resent form a replay."""
+    with transaction.atomic():
+        result = submit_complaint(
+            data=data,
+            submitted_by=staff,
+            idempotency_key=f"desk:{submission_key}" if submission_key else "",
+            customer_told=customer_told,
+            customer_told_note=customer_told_note,
+        )
+        if result.replayed:
+            return result
+        for upload in evidence:
+            try:
+                keep_attachment(ticket=result.ticket, upload=upload, actor=staff)
+            except ValidationError as error:
+                raise ValidationError({"evidence": error.messages}) from None
+    return result
 
 
 def import_complaint(

@@ -35,7 +35,7 @@ from django.utils import timezone
 from complaints.models import Channel, Complaint
 from complaints.services import ComplaintInput
 
-from . import customers, services
+from . import services
 from .exceptions import IdempotencyKeyReused
 from .intake import submit_complaint
 from .mail_parsing import (
@@ -315,8 +315,8 @@ def _record_complaint(mail: ParsedMail, inbound: InboundEmail, notes: list[str])
         return Outcome(
             Status.IGNORED, ticket=ticket, notes=["Ignored: the same message was already received."]
         )
+    # submit_complaint has queued the acknowledgement (the sender's address is on it).
     _store_evidence(result.ticket, mail.attachments, inbound, notes)
-    customers.acknowledge(result)
     return Outcome(Status.COMPLAINT, ticket=result.ticket, notes=notes)
 
 

@@ -336,6 +336,7 @@ class EventKind(models.TextChoices):
     CUSTOMER_ANONYMISED = "customer_anonymised", _("Customer's personal data anonymised")
     CUSTOMER_LINKED = "customer_linked", _("Confirmed as the same customer")
     POSSIBLE_MATCH_DISMISSED = "possible_match_dismissed", _("Not the same customer")
+    ACKNOWLEDGEMENT_SKIPPED = "acknowledgement_skipped", _("Acknowledgement not sent")
 
 
 class TicketEventQuerySet(AppendOnlyQuerySet):
@@ -394,7 +395,7 @@ class NotificationKind(models.TextChoices):
     SLA_BREACH = "sla_breach", _("SLA breach")
     ESCALATION = "escalation", _("Approval requested or decided")
     # To customers (always sent).
-    ACKNOWLEDGEMENT = "acknowledgement", _("Complaint received")
+    ACKNOWLEDGEMENT = "acknowledgement", pgettext_lazy("email kind", "Complaint received")
     CUSTOMER_UPDATE = "customer_update", _("Reply to the customer")
     SURVEY = "survey", _("Satisfaction survey")
 

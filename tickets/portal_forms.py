@@ -4,6 +4,7 @@ language; what they typed survives an error (the form is re-rendered bound)."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from complaints.models import Outcome
 from complaints.validators import check_evidence_file
@@ -41,7 +42,7 @@ class EvidenceField(forms.FileField):
 
 class ComplaintForm(forms.Form):
     customer_name = forms.CharField(label=_("Your name"), max_length=200)
-    customer_email = forms.EmailField(label=_("Email"), required=False)
+    customer_email = forms.EmailField(label=pgettext_lazy("address", "Email"), required=False)
     customer_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     order_number = forms.CharField(label=_("Order number"), required=False, max_length=64)
     product_name = forms.CharField(label=_("Product"), required=False, max_length=200)

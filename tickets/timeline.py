@@ -82,6 +82,10 @@ def _event_text(event: TicketEvent) -> tuple[str, str]:
         return _("confirmed this is the same customer as customer #%s") % event.to_value, ""
     if kind == EventKind.POSSIBLE_MATCH_DISMISSED:
         return _("confirmed this is not the same customer as customer #%s") % event.to_value, ""
+    if kind == EventKind.ACKNOWLEDGEMENT_SKIPPED:
+        return _("sent no acknowledgement email: the customer was already told"), data.get(
+            "note", ""
+        )
     return event.get_kind_display(), event.to_value
 
 

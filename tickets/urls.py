@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import token_views, views
+from . import desk_intake, token_views, views
 
 urlpatterns = [
     path("", views.queue, name="desk-queue"),
     path("next/", views.next_ticket, name="desk-next"),
     path("approvals/", views.approvals, name="desk-approvals"),
+    path("complaints/new/", desk_intake.new_complaint, name="desk-new-complaint"),
     path("profile/", views.profile, name="desk-profile"),
     path("profile/tokens/", token_views.token_create, name="desk-token-create"),
     path(

@@ -517,4 +517,4 @@ def role_context(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"role_label": role_label(user)}
+    return {"role_label": role_label(user), "can_log_complaints": is_worker(user)}

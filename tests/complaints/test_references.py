@@ -85,7 +85,7 @@ def test_the_numbering_continues_from_an_existing_counter_row():
 def test_the_migration_starts_each_years_sequence_after_its_counter():
     from importlib import import_module
 
-    migration = import_module("complaints.migrations.0009_reference_sequences")
+    migration = import_module("complaints.migrations.0010_reference_sequences")
     ReferenceCounter.objects.create(year=YEAR, last=123)
 
     migration.counters_to_sequences(apps, SimpleNamespace(connection=connection))

@@ -87,7 +87,8 @@ def backend_alive(cursor, pid: int) -> bool:
 
 def make_overdue_tickets(count: int) -> list[int]:
     """Tickets whose first reply fell due a minute ago; returns their clocks in sweep order."""
-    tickets = [make_ticket() for _ in range(count)]
+    # No customer email: no acknowledgement, so every email sent is a breach email.
+    tickets = [make_ticket(customer_email="") for _ in range(count)]
     overdue = timezone.now() - timedelta(minutes=1)
     clocks = SlaClock.objects.filter(ticket__in=tickets, kind="first_reply")
     clocks.update(due_at=overdue, next_warning_at=None)

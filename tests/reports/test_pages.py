@@ -82,3 +82,16 @@ def test_the_dashboard_gives_minutes_in_english(manager):
     keep_promise(ticket_at(at(2026, 11, 3, 9, 0), category="defective"), "first_reply", minutes=30)
     html = browser(manager).get("/reports/weekly/", {"week": "2026-W45"}).content.decode()
     assert "30 min" in html and '<span class="label">Received</span>' in html
+
+
+def test_count_columns_read_as_counts_in_chinese(manager):
+    """ "Met", "Breached", "Tickets", "Complaints" and "Escalations" head columns and figures
+    of numbers on the dashboard: 达标数, not the SLA status 已达标; 投诉数, not the app's name."""
+    keep_promise(ticket_at(at(2026, 11, 3, 9, 0), category="defective"), "first_reply", minutes=30)
+    response = browser(manager).get(
+        "/reports/weekly/", {"week": "2026-W45"}, headers={"Accept-Language": "zh-hans"}
+    )
+    html = response.content.decode()
+    for heading in ("达标数", "超时数", "工单数", "投诉数", "升级数"):
+        assert heading in html, heading
+    assert "已达标" not in html and "已超时" not in html

@@ -198,6 +198,23 @@ PAGES: dict[str, Case] = {
         lambda w, role: f"/desk/tickets/{w.ticket_a.pk}/attachments/{w.evidence_a}/",
         STAFF_READ,
     ),
+    # Agents and supervisors log phone and chat complaints; managers read only.
+    "desk-new-complaint": Case("GET", fixed("/desk/complaints/new/"), E("login*3 200*3 403 200")),
+    "desk-new-complaint POST": Case(
+        "POST",
+        fixed("/desk/complaints/new/"),
+        E("login*3 302*3 403 302"),
+        lambda w: {
+            "customer_name": "孙七",
+            "customer_phone": "13800009999",
+            "customer_language": "zh-hans",
+            "channel": "phone",
+            "received_at": "2026-01-05T10:00",
+            "title": "电话投诉：发票开错",
+            "description": "来电说发票抬头错了。",
+        },
+        probe=lambda w: Complaint.objects.count(),
+    ),
     "portal-complaint": Case("GET", fixed("/complaint/"), E("200*8")),
     "portal-complaint POST": Case(
         "POST",

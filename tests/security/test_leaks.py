@@ -94,6 +94,7 @@ def test_the_public_intake_answer_holds_the_receipt_only(world):
         "ticket",
         "received_at",
         "first_reply_due_at",
+        "acknowledgement",
     }
 
 

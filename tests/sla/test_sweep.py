@@ -132,7 +132,7 @@ def test_a_failed_email_is_retried_without_repeating_the_breach(
     from tickets.outbox import retry_delay
 
     clock(at(2026, 11, 23, 10, 0))
-    ticket = make_ticket()
+    ticket = make_ticket(customer_email="")  # no acknowledgement in the outbox
     services.assign(ticket_id=ticket.pk, actor=agent, assignee=agent)
     calls = {"n": 0}
     real_send = EmailBackend.send_messages
@@ -165,7 +165,7 @@ def test_a_notification_whose_task_was_lost_is_sent_by_the_flush(
     clock, agent, django_capture_on_commit_callbacks
 ):
     clock(at(2026, 11, 23, 10, 0))
-    ticket = make_ticket()
+    ticket = make_ticket(customer_email="")  # no acknowledgement in the outbox
     services.assign(ticket_id=ticket.pk, actor=agent, assignee=agent)
     clock(at(2026, 11, 24, 10, 1))
     with django_capture_on_commit_callbacks(execute=False):  # the broker lost the task

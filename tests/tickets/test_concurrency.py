@@ -99,8 +99,10 @@ def test_simultaneous_retries_with_one_idempotency_key_store_one_complaint(db):
     outcomes = run_together(*[lambda: submit_complaint(data=data, idempotency_key="same-key")] * 4)
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     references = {result.complaint.reference for _, result in outcomes}
-    tokens = {result.tracking_token for _, result in outcomes}
-    assert len(references) == 1 and len(tokens) == 1
+    assert len(references) == 1
+    # The token is shown once, to the first answer; replays say so and carry none.
+    tokens = [result.tracking_token for _, result in outcomes if result.tracking_token]
+    assert len(tokens) == 1
     assert Complaint.objects.count() == 1
 
 

@@ -50,8 +50,9 @@ def sent_to(address: str) -> list:
 
 
 def queued_to(address: str) -> list[Notification]:
-    """Customer emails in the outbox (sent after commit by the notifications task)."""
-    return list(Notification.objects.filter(email=address))
+    """Customer emails in the outbox (sent after commit by the notifications task) other
+    than the acknowledgement every complaint with an address gets."""
+    return list(Notification.objects.filter(email=address).exclude(kind="acknowledgement"))
 
 
 # The repro, on the portal form

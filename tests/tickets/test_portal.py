@@ -206,3 +206,9 @@ def test_staff_public_replies_reach_the_customer_by_email(
     assert (
         "退款已安排" in to_customer[0].body and ticket.complaint.reference in to_customer[0].subject
     )
+
+
+def test_the_complaint_forms_email_field_asks_for_an_address_in_chinese():
+    """ "Email" is a channel (邮件) and, on the form, the customer's address (邮箱)."""
+    page = Client(headers={"Accept-Language": "zh-hans"}).get("/complaint/").content.decode()
+    assert '<label for="id_customer_email">邮箱</label>' in page

@@ -88,6 +88,20 @@ class ComplaintSubmitSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField(
         required=False, help_text="Staff only: when a complaint taken by phone was received."
     )
+    customer_already_told = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Staff only: the customer already has the reference and the promised reply "
+        "time (told on the phone or in the chat), so no acknowledgement email is sent; "
+        "recorded on the ticket as an `acknowledgement_skipped` event.",
+    )
+    customer_told_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="With `customer_already_told`: how and when they were told.",
+    )
 
     def validate_customer_name(self, value: str) -> str:
         # Checked with the other fields, so one answer names every wrong field; a staff
@@ -103,6 +117,13 @@ class ComplaintSubmitSerializer(serializers.Serializer):
             errors["received_at"] = ["Only staff may set when a complaint was received."]
         if "customer" in attrs and not is_staff:
             errors["customer"] = ["Only staff may file a complaint for an existing customer."]
+        if attrs.get("customer_already_told") and not is_staff:
+            errors["customer_already_told"] = [
+                "Only staff may say the customer was already told; everybody else's "
+                "complaints are acknowledged by email."
+            ]
+        elif attrs.get("customer_told_note", "").strip() and not attrs.get("customer_already_told"):
+            errors["customer_told_note"] = ["Only with customer_already_told."]
         if attrs["channel"] not in PUBLIC_CHANNELS and not is_staff:
             errors["channel"] = [
                 f"Only staff may log a complaint on the “{attrs['channel']}” channel; "
@@ -118,6 +139,8 @@ class ComplaintSubmitSerializer(serializers.Serializer):
 
     def to_input(self) -> ComplaintInput:
         data = dict(self.validated_data)
+        data.pop("customer_already_told", None)
+        data.pop("customer_told_note", None)
         return ComplaintInput(customer_id=data.pop("customer", None), **data)
 
 
@@ -135,6 +158,12 @@ class ComplaintReceiptSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
     first_reply_due_at = serializers.DateTimeField(
         allow_null=True, help_text="When the customer will hear from us at the latest."
+    )
+    acknowledgement = serializers.ChoiceField(
+        choices=["queued", "customer_already_told", "no_email_address"],
+        help_text="What became of the acknowledgement email to the customer: `queued` (it "
+        "carries the reference, the promised reply time and the tracking link), "
+        "`customer_already_told` (staff said so; recorded) or `no_email_address`.",
     )
     notice = serializers.CharField(
         required=False, help_text="In a replay only: why `tracking_token` is null."

@@ -83,7 +83,11 @@ class ComplaintSubmitView(APIView):
         if len(key) > 255:
             raise ValidationError({"Idempotency-Key": ["Must be at most 255 characters."]})
         result = submit_complaint(
-            data=serializer.to_input(), submitted_by=request.user, idempotency_key=key
+            data=serializer.to_input(),
+            submitted_by=request.user,
+            idempotency_key=key,
+            customer_told=serializer.validated_data["customer_already_told"],
+            customer_told_note=serializer.validated_data["customer_told_note"],
         )
         receipt = {
             "reference": result.complaint.reference,
@@ -92,6 +96,7 @@ class ComplaintSubmitView(APIView):
             "ticket": result.ticket.pk,
             "received_at": result.complaint.received_at,
             "first_reply_due_at": result.ticket.first_reply_due_at,
+            "acknowledgement": result.acknowledgement,
         }
         if result.replayed:
             receipt["notice"] = REPLAY_NOTICE

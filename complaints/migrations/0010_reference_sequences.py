@@ -42,7 +42,7 @@ def sequences_to_counters(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("complaints", "0008_historical_category_import_only"),
+        ("complaints", "0009_customer_name_search_index"),
     ]
 
     operations = [migrations.RunPython(counters_to_sequences, sequences_to_counters)]

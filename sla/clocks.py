@@ -115,11 +115,12 @@ def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
         return latest
     number = (latest.number + 1) if latest else 1
     # Concurrent intakes (which share no other row) may both be first after an edit: the
-    # loser's insert waits for the winner's commit, does nothing, and reads the winner's row.
-    SlaPolicyVersion.objects.bulk_create(
-        [SlaPolicyVersion(policy=policy, number=number, **targets)], ignore_conflicts=True
+    # loser's insert waits for the winner's commit, fails in its savepoint, and reads the
+    # winner's row. Creating sends post_save, which clears the memo (sla.cache).
+    version, _created = SlaPolicyVersion.objects.get_or_create(
+        policy=policy, number=number, defaults=targets
     )
-    return SlaPolicyVersion.objects.get(policy=policy, number=number)
+    return version
 
 
 def ticket_version(ticket: Ticket) -> SlaPolicyVersion:

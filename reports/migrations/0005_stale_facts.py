@@ -4,17 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('reports', '0004_covering_indexes'),
+        ("reports", "0004_covering_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StaleFact',
+            name="StaleFact",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('ticket_id', models.BigIntegerField()),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("ticket_id", models.BigIntegerField()),
             ],
         ),
     ]

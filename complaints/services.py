@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Attachment, Channel, Complaint, Customer, Outcome, ReferenceCounter
+from .models import Attachment, Channel, Complaint, Customer, Outcome
+from .references import next_number
 from .validators import check_evidence_file
 
 
@@ -87,14 +87,12 @@ def validate_complaint_input(data: ComplaintInput) -> None:
 def next_reference(received_at: datetime) -> str:
     """Hand out the next number of the complaint's year, C-2026-000123.
 
-    The counter row is locked until the caller's transaction ends, so numbers are unique;
-    a rolled-back intake gives its number back.
+    Unique without making intakes wait for each other: on PostgreSQL the number comes from
+    the year's sequence (complaints.references), which locks no row; a rolled-back intake
+    leaves a gap.
     """
     year = timezone.localtime(received_at).year
-    ReferenceCounter.objects.get_or_create(year=year)
-    ReferenceCounter.objects.filter(year=year).update(last=F("last") + 1)
-    number = ReferenceCounter.objects.values_list("last", flat=True).get(year=year)
-    return f"C-{year}-{number:06d}"
+    return f"C-{year}-{next_number(year):06d}"
 
 
 @dataclass(frozen=True)

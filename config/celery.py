@@ -53,6 +53,13 @@ if os.environ.get("MAIL_IMAP_HOST"):
         "schedule": float(os.environ.get("MAIL_FETCH_SECONDS") or "60"),
     }
 
+# Reports: ticket changes reach the fact rows and weekly counts within a few seconds
+# (REPORTS_ROLLUP_SECONDS); ticket transactions only mark the ticket stale.
+app.conf.beat_schedule["reports-update-facts"] = {
+    "task": "reports.tasks.update_report_facts",
+    "schedule": float(os.environ.get("REPORTS_ROLLUP_SECONDS") or "2"),
+}
+
 # Reports: the weekly digest (key figures, spikes, breaches, open actions, CSV attached) to
 # the managers, Monday 08:00 local time (CELERY_TIMEZONE) unless REPORTS_DIGEST_DAY_OF_WEEK,
 # REPORTS_DIGEST_HOUR and REPORTS_DIGEST_MINUTE say otherwise.

@@ -7,10 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Reports")
 
     def ready(self) -> None:
-        # Connected after the SLA app's receiver (INSTALLED_APPS order): the fact row is
-        # written from the clocks as this very change left them.
+        # Every ticket event marks its ticket stale (one appended row, nothing shared); the
+        # fact rows and weekly counts are brought up to date off the write path
+        # (reports.upkeep, run by the beat task reports.tasks.update_report_facts).
         from tickets.services import event_recorded
 
-        from .facts import on_ticket_event
+        from .upkeep import mark_stale
 
-        event_recorded.connect(on_ticket_event, dispatch_uid="reports.on_ticket_event")
+        event_recorded.connect(mark_stale, dispatch_uid="reports.mark_stale")

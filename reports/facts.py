@@ -1,14 +1,15 @@
 """The per-ticket fact row: worked out from a ticket and its SLA clocks by one function,
-used both by the incremental upkeep (every ticket event) and by the full rebuild, so the
-two cannot compute different things.
+used both by the incremental upkeep and by the full rebuild, so the two cannot compute
+different things.
 
-Incremental upkeep: `on_ticket_event` is connected to `tickets.services.event_recorded`
-after the SLA app's receiver (INSTALLED_APPS order), so it sees the clocks as that change
-left them, inside the same transaction. Two queries read the ticket and its clocks, one
-writes the row. Rows written in bulk without events (the benchmark generator's COPY, a
+Incremental upkeep happens off the write path: a ticket event only appends "this ticket
+changed" (reports.upkeep); a beat task then calls `refresh_facts` for a batch of changed
+tickets, which reads them and their clocks, rewrites the rows that differ and moves each
+weekly count once. Rows written in bulk without events (the benchmark generator's COPY, a
 restore) are brought up to date by `manage.py rebuild_report_facts`.
 """
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -16,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sla.models import ClockKind, ClockState, SlaClock
-from tickets.models import EventKind, Ticket, TicketEvent
+from tickets.models import Ticket
 
 from . import rollup
 from .models import TicketFact
@@ -102,27 +103,65 @@ def _tickets() -> "Iterable[Ticket]":
     return Ticket.objects.select_related("complaint", "category").order_by()
 
 
-def refresh_fact(ticket_id: int) -> None:
-    """Bring one ticket's fact row, and the weekly counts it contributes to, up to date
-    (idempotent: running it twice changes nothing the second time)."""
-    ticket = _tickets().get(pk=ticket_id)
-    clocks = list(SlaClock.objects.filter(ticket_id=ticket_id))
-    new = fact_values(ticket, clocks)
-    # Read on the primary: a reports replica (config.routers) may lag behind this change.
-    old = TicketFact.objects.using(PRIMARY).filter(pk=ticket_id).values(*FACT_FIELDS).first()
-    if old == new:
-        return
-    if old is None:
-        TicketFact.objects.using(PRIMARY).create(ticket_id=ticket_id, **new)
-    else:
-        TicketFact.objects.using(PRIMARY).filter(pk=ticket_id).update(**new)
-    rollup.apply_delta(old, new)
+def refresh_facts(ticket_ids: Iterable[int]) -> int:
+    """Bring these tickets' fact rows, escalation facts and the weekly counts they contribute
+    to up to date from the tickets as they are now, in one transaction: each counter row is
+    changed once, by the sum of the differences between the old and the new rows.
+    Idempotent: running it twice changes nothing the second time. Returns the number of
+    fact rows that changed.
+
+    Holds the rollup lock (reports.rollup.hold_lock) to the end of the transaction, so two
+    refreshes never both read the same old row and both move the counts by its difference.
+    """
+    ids = sorted(set(ticket_ids))
+    if not ids:
+        return 0
+    tz = timezone.get_default_timezone()
+    with transaction.atomic(using=PRIMARY):
+        rollup.hold_lock()
+        tickets = {t.pk: t for t in _tickets().using(PRIMARY).filter(pk__in=ids)}
+        clocks: dict[int, list[SlaClock]] = {}
+        for clock in SlaClock.objects.using(PRIMARY).filter(ticket_id__in=ids).order_by():
+            clocks.setdefault(clock.ticket_id, []).append(clock)
+        # Read on the primary: a reports replica (config.routers) may lag behind.
+        old = {
+            row.pop("ticket_id"): row
+            for row in TicketFact.objects.using(PRIMARY)
+            .filter(pk__in=ids)
+            .values("ticket_id", *FACT_FIELDS)
+        }
+        delta: Counter = Counter()
+        changed: list[TicketFact] = []
+        gone: list[int] = []
+        for ticket_id in ids:
+            ticket = tickets.get(ticket_id)
+            new = fact_values(ticket, clocks.get(ticket_id, []), tz) if ticket else None
+            before = old.get(ticket_id)
+            if new == before:
+                continue
+            delta.update(rollup.contributions(new))
+            delta.subtract(rollup.contributions(before))
+            if new is None:
+                gone.append(ticket_id)
+            else:
+                changed.append(TicketFact(ticket_id=ticket_id, **new))
+        if gone:
+            TicketFact.objects.using(PRIMARY).filter(pk__in=gone).delete()
+        if changed:
+            TicketFact.objects.using(PRIMARY).bulk_create(
+                changed,
+                update_conflicts=True,
+                unique_fields=["ticket"],
+                update_fields=FACT_FIELDS,
+            )
+        rollup.apply_changes(delta)
+        rollup.refresh_escalations(ids)
+    return len(changed) + len(gone)
 
 
-def on_ticket_event(sender, event: TicketEvent, **kwargs) -> None:
-    refresh_fact(event.ticket_id)
-    if event.kind in (EventKind.ESCALATION_OPENED, EventKind.ESCALATION_DECIDED):
-        rollup.refresh_escalations(event.ticket_id)
+def refresh_fact(ticket_id: int) -> int:
+    """One ticket's rows, now (for rows changed without a ticket event, and for tests)."""
+    return refresh_facts([ticket_id])
 
 
 def _batches(batch_size: int) -> Iterator[list[Ticket]]:
@@ -150,13 +189,16 @@ def rebuild_facts(*, batch_size: int = 5000, progress=None) -> int:
             TicketFact(ticket_id=t.pk, **fact_values(t, clocks.get(t.pk, []), tz)) for t in batch
         ]
         with transaction.atomic():
+            rollup.hold_lock()
             TicketFact.objects.filter(ticket_id__in=ids).delete()
             TicketFact.objects.bulk_create(rows)
         written += len(rows)
         if progress:
             progress(written)
     with transaction.atomic():
+        rollup.hold_lock()
         rollup.rebuild_weekly_counts()
     with transaction.atomic():
+        rollup.hold_lock()
         rollup.rebuild_escalation_facts(batch_size)
     return written

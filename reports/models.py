@@ -276,3 +276,15 @@ class EscalationFact(models.Model):
             models.Index(fields=["opened_day", "kind"], name="escfact_opened_idx"),
             models.Index(fields=["decided_day", "state"], name="escfact_decided_idx"),
         ]
+
+
+class StaleFact(models.Model):
+    """ "This ticket changed": one row appended by every ticket event, in the change's own
+    transaction, and nothing else on the write path. `reports.upkeep` claims the oldest rows,
+    brings those tickets' fact rows and the weekly counts up to date and deletes exactly the
+    rows it claimed, in one transaction. A change made while a batch runs appends a row with
+    a higher id, which that batch did not claim, so the ticket is looked at again."""
+
+    id = models.BigAutoField(primary_key=True)
+    # No foreign key: appending must not lock or check anything shared.
+    ticket_id = models.BigIntegerField()

@@ -1,16 +1,20 @@
 """The weekly counts (WeeklyCount) and escalation facts that sit beside the fact rows.
 
 A fact row contributes +1 to a handful of weekly counts (received per dimension, closed,
-each promise's outcome). When a ticket event rewrites the row, the counts move by the
-difference between what the old row and the new row contribute — usually nothing. The
-counts are changed with one `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n` per
-key, in key order, so two transactions touching the same week never deadlock.
+each promise's outcome). When the upkeep rewrites a batch of rows, the counts move by the
+sum of the differences between what the old rows and the new rows contribute: one
+`INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n` per counter row per batch.
+
+Every writer of fact rows or counts holds the rollup lock (`hold_lock`, a transaction-level
+advisory lock on PostgreSQL) to the end of its transaction: counts move by "new row minus
+old row", which is exact only if nobody else rewrites the row between the read and the
+commit. Ticket transactions never take it; they only append to StaleFact.
 """
 
 from collections import Counter
 from datetime import date, timedelta, tzinfo
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -20,6 +24,22 @@ from .breakdowns import DIMENSIONS
 from .models import EscalationFact, TicketFact, WeeklyCount
 
 PROMISES = ("first_reply", "resolution")
+# pg_advisory_xact_lock key of the rollup ("rollup" in ASCII): one writer at a time.
+ROLLUP_LOCK = 0x726F6C6C7570
+
+
+def hold_lock(*, wait: bool = True) -> bool:
+    """Take the rollup lock until the current transaction ends; without `wait`, return
+    False at once when another transaction holds it. On SQLite, which lets one writer in
+    at a time anyway, there is nothing to take."""
+    if connection.vendor != "postgresql":
+        return True
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("the rollup lock lasts a transaction: call it inside one")
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s)", [ROLLUP_LOCK])
+        return wait or bool(cursor.fetchone()[0])
 
 
 def monday(day: date) -> date:
@@ -47,9 +67,8 @@ def contributions(values: dict | None) -> Counter:
     return counts
 
 
-def apply_delta(old: dict | None, new: dict | None) -> None:
-    delta = contributions(new)
-    delta.subtract(contributions(old))
+def apply_changes(delta: Counter) -> None:
+    """Move each count by its change: one upsert per counter row, in key order."""
     rows = sorted((week, measure, key, n) for (week, measure, key), n in delta.items() if n)
     if not rows:
         return
@@ -107,11 +126,19 @@ def escalation_values(escalation: Escalation, tz: tzinfo) -> dict:
     }
 
 
-def refresh_escalations(ticket_id: int) -> None:
+def refresh_escalations(ticket_ids: list[int]) -> None:
+    """Rewrite the escalation facts of these tickets (one read, one upsert)."""
     tz = timezone.get_default_timezone()
-    for escalation in Escalation.objects.filter(ticket_id=ticket_id):
-        EscalationFact.objects.using("default").update_or_create(
-            escalation_id=escalation.pk, defaults=escalation_values(escalation, tz)
+    rows = [
+        EscalationFact(escalation_id=escalation.pk, **escalation_values(escalation, tz))
+        for escalation in Escalation.objects.using("default").filter(ticket_id__in=ticket_ids)
+    ]
+    if rows:
+        EscalationFact.objects.using("default").bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["escalation_id"],
+            update_fields=["kind", "state", "opened_day", "decided_day", "decision_minutes"],
         )
 
 

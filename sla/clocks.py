@@ -113,9 +113,14 @@ def current_version(policy: SlaPolicy) -> SlaPolicyVersion:
     }
     if latest is not None and all(getattr(latest, k) == v for k, v in targets.items()):
         return latest
-    return SlaPolicyVersion.objects.create(
-        policy=policy, number=(latest.number + 1) if latest else 1, **targets
+    number = (latest.number + 1) if latest else 1
+    # Concurrent intakes (which share no other row) may both be first after an edit: the
+    # loser's insert waits for the winner's commit, fails in its savepoint, and reads the
+    # winner's row. Creating sends post_save, which clears the memo (sla.cache).
+    version, _created = SlaPolicyVersion.objects.get_or_create(
+        policy=policy, number=number, defaults=targets
     )
+    return version
 
 
 def ticket_version(ticket: Ticket) -> SlaPolicyVersion:

@@ -5,6 +5,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from reports.upkeep import catch_up
 from tests.conftest import client_for
 from tests.factories import make_user
 
@@ -115,6 +116,7 @@ def test_escalations_and_satisfaction_are_reported(manager, agent):
     # Closed on the Wednesday of 2026-W48 with a satisfaction score of 4, whatever today is.
     with time_machine.travel(at(2026, 11, 25, 15, 0), tick=False):
         advance(ticket, "closed", agent)
+    catch_up()
 
     data = weekly(manager, "2026-W48")
 

@@ -104,18 +104,21 @@ def test_a_score_of_three_or_more_closes_as_before(surveyed, score):
 def test_the_weekly_satisfaction_figures_count_the_ticket_once_when_it_closes(surveyed, agent):
     from django.utils import timezone
 
+    from reports.upkeep import catch_up
     from reports.weekly import satisfaction_section
     from reports.weeks import week_of_instant
 
     ticket, link = surveyed
     monday = week_of_instant(timezone.now()).monday
     Client().post(link, {"decision": "accept", "score": "1"})
+    catch_up()  # the reports' upkeep, a few seconds after each change
     waiting = satisfaction_section(monday, {})
     assert (waiting["closed_resolved"], waiting["responses"]) == (0, 0)  # still open
 
     services.transition(
         ticket_id=ticket.pk, actor=agent, to="closed", data={"satisfaction_score": 2}
     )
+    catch_up()
     closed = satisfaction_section(monday, {})
     assert (closed["closed_resolved"], closed["responses"]) == (1, 1)
     assert {r["score"]: r["count"] for r in closed["distribution"]} == {

@@ -1,8 +1,8 @@
 """`manage.py rebuild_report_facts`: recompute the reports' fact rows from the tickets.
 
-The rows are kept up to date by every ticket event; run this after loading tickets that
-bypassed the services (the benchmark generator's COPY, a restore), or after changing
-settings.TIME_ZONE (the local weeks move).
+The rows are kept up to date after every ticket event (reports.upkeep); run this after
+loading tickets that bypassed the services (the benchmark generator's COPY, a restore), or
+after changing settings.TIME_ZONE (the local weeks move).
 """
 
 from django.core.management.base import BaseCommand

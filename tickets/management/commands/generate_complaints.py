@@ -4,9 +4,10 @@ What is generated and why it bypasses the services: see tickets.generator. This 
 does the database side: it checks where it runs, finds or creates the staff, reserves ids,
 and writes each batch with COPY in its own transaction, holding a SHARE ROW EXCLUSIVE lock
 on the tables it writes (reads go on; other writers wait for the batch). After each batch
-the id sequences and the per-year reference counters (complaints.ReferenceCounter) are
-consistent, so live intake afterwards continues the numbering, and an interrupted run
-leaves whole batches only. At the end the tables are vacuumed and analysed.
+the id sequences and the per-year reference numbers (complaints.references: the counter
+rows and the PostgreSQL sequences) are consistent, so live intake afterwards continues the
+numbering, and an interrupted run leaves whole batches only. At the end the tables are
+vacuumed and analysed.
 
 PostgreSQL only: on SQLite it refuses (COPY and the lock modes do not exist there; use
 `seed_demo` for a small local database). When the database user is a superuser, foreign
@@ -33,10 +34,10 @@ from complaints.models import (
     Category,
     Complaint,
     Customer,
-    ReferenceCounter,
     Responsibility,
     Severity,
 )
+from complaints.references import last_numbers, set_last_number
 from tickets.generator import COLUMNS, NULL, Generator, Person, Setting, esc, esc_json
 from tickets.models import ContactAttempt, Escalation, Message, State, Ticket, TicketEvent
 from tickets.roles import Role
@@ -145,7 +146,7 @@ class Command(BaseCommand):
             self.superuser = cursor.fetchone()[0]
             self.sequences = self._sequences(cursor)
             next_ids = {name: self._next_id(cursor, seq) for name, seq in self.sequences.items()}
-        counters = dict(ReferenceCounter.objects.values_list("year", "last"))
+        counters = last_numbers()
         generator = Generator(
             count=count,
             seed=options["seed"],
@@ -316,9 +317,7 @@ class Command(BaseCommand):
             names = ", ".join(connection.ops.quote_name(t) for t, _c, _s in self.tables.values())
             cursor.execute(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
             cursor.execute("SET LOCAL synchronous_commit = off")
-            counters = dict(
-                ReferenceCounter.objects.select_for_update().values_list("year", "last")
-            )
+            counters = last_numbers()
             moved = [
                 n
                 for n, seq in self.sequences.items()
@@ -349,7 +348,7 @@ class Command(BaseCommand):
                     cursor.execute("SELECT setval(%s, %s)", [sequence, ids_after[name] - 1])
             for year, last in counters_after.items():
                 if counters_before.get(year) != last:
-                    ReferenceCounter.objects.update_or_create(year=year, defaults={"last": last})
+                    set_last_number(year, last)
             if self.superuser:  # SET LOCAL lasts to the end of the outermost transaction (tests)
                 cursor.execute("SET LOCAL session_replication_role = origin")
 

@@ -15,10 +15,10 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tickets.models import EscalationKind, EventKind, NotificationKind, Ticket
-from tickets.notifications import queue_notification, supervisors, ticket_team
+from tickets.models import EscalationKind, EventKind, Ticket
 from tickets.services import open_escalation, record_event
 
+from .alerts import breach_recipients, queue_breach_email
 from .models import ClockState, SlaClock
 
 
@@ -34,7 +34,12 @@ def is_overdue(clock: SlaClock, at: datetime) -> bool:
 
 
 def record_breach(
-    clock: SlaClock, *, ticket: Ticket, history: bool, at: datetime | None = None
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    history: bool,
+    at: datetime | None = None,
+    collect: list[tuple[SlaClock, str]] | None = None,
 ) -> bool:
     """Mark a running clock breached at its due time, then record the breach once.
 
@@ -42,7 +47,10 @@ def record_breach(
     nothing when the clock is no longer running (someone recorded it already). `at` is when
     the breach was found (the event's time; now by default). With `history` (an imported
     complaint) the event is written but no escalation is opened and nobody is emailed.
-    The in-memory clock is updated to match the row.
+    The in-memory clock is updated to match the row. The assignee and the supervisors are
+    emailed once about it (sla.alerts), unless the caller passes `collect`: then the clock
+    and the reason are appended to it and the caller (the sweep, which may be in a storm)
+    queues the emails for the whole batch with `sla.alerts.notify_swept_breaches`.
     """
     updated = SlaClock.objects.filter(pk=clock.pk, state=ClockState.RUNNING).update(
         state=ClockState.BREACHED, breached_at=clock.due_at, next_warning_at=None
@@ -71,22 +79,10 @@ def record_breach(
         "due": _when(clock.due_at),
     }
     open_escalation(ticket=ticket, kind=EscalationKind.SLA_BREACH, reason=reason, requested_by=None)
-    subject = _("[%(ref)s] SLA breached: %(clock)s") % {"ref": ticket.reference, "clock": label}
-    body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
-        "reason": reason,
-        "ref": ticket.reference,
-        "title": ticket.complaint.title,
-    }
-    recipients = {u.pk: u for u in [*ticket_team(ticket), *supervisors()]}
-    for user in recipients.values():
-        queue_notification(
-            kind=NotificationKind.SLA_BREACH,
-            ticket=ticket,
-            recipient=user,
-            subject=subject,
-            body=body,
-            dedupe_key=f"sla-breach:{clock.pk}",
-        )
+    if collect is not None:
+        collect.append((clock, reason))  # the sweep tells everyone at the end of its batch
+    else:
+        queue_breach_email(clock, ticket, reason, breach_recipients(ticket))
     return True
 
 

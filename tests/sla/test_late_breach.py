@@ -89,8 +89,8 @@ def test_a_late_reply_and_the_sweep_leave_the_same_record_whichever_comes_first(
             at(2026, 11, 24, 10, 0),
             at(2026, 11, 24, 11, 0),
         )
-        # unassigned: every agent and the supervisors hear of it
-        assert breach_record(ticket) == (1, 1, ["agent1", "supervisor1"])
+        # unassigned: the supervisors hear of it, not every agent (issue 13, item 7)
+        assert breach_record(ticket) == (1, 1, ["supervisor1"])
 
 
 def test_a_resolution_proposed_after_its_deadline_is_breached_once(

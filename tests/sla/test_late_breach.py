@@ -10,7 +10,7 @@ import pytest
 from sla.models import SlaClock
 from sla.services import sweep
 from tickets import services
-from tickets.approvals import approve_escalation
+from tickets.acknowledgements import acknowledge_alerts
 from tickets.intake import import_complaint
 from tickets.models import Escalation, Notification, Ticket
 
@@ -217,7 +217,7 @@ def test_a_resolution_the_sweep_breached_is_kept_late_at_the_proposal(
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep().breaches == 1
     escalation = Escalation.objects.get(ticket=ticket, kind="sla_breach")
-    approve_escalation(escalation_id=escalation.pk, actor=supervisor, note="已督促")
+    acknowledge_alerts(escalation_id=escalation.pk, actor=supervisor, note="已督促")
     clock(at(2026, 11, 26, 13, 0))
     advance(Ticket.objects.get(pk=ticket.pk), "follow_up", agent)
     resolution = clock_of(ticket, "resolution")

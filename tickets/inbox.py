@@ -42,7 +42,7 @@ def inbox_tickets(
     user: AbstractBaseUser, filters: InboxFilter, *, now: datetime
 ) -> QuerySet[Ticket]:
     """Tickets the user may see with a pending escalation of the section matching the
-    filters, oldest wait first (`waiting_since`: its oldest matching escalation), each once,
+    filters, oldest wait first (`inbox_since`: its oldest matching escalation), each once,
     with the section's pending escalations in `inbox_escalations` (oldest first)."""
     matching = pending_in(filters.section)
     if filters.kind:
@@ -56,10 +56,10 @@ def inbox_tickets(
     return (
         visible_tickets(user)
         .filter(pk__in=matching.values("ticket_id"))
-        .annotate(waiting_since=Subquery(oldest.values("created_at")[:1]))
+        .annotate(inbox_since=Subquery(oldest.values("created_at")[:1]))
         .select_related("complaint", "severity", "assignee")
         .prefetch_related(Prefetch("escalations", queryset=shown, to_attr="inbox_escalations"))
-        .order_by("waiting_since", "pk")
+        .order_by("inbox_since", "pk")
     )
 
 

@@ -144,7 +144,9 @@ class InboxRowSerializer(serializers.Serializer):
     """One ticket, once, with every pending escalation of the section on it."""
 
     ticket = EscalationTicketSerializer(source="*")
-    waiting_since = serializers.DateTimeField()
+    inbox_since = serializers.DateTimeField(
+        help_text="When its oldest matching escalation was opened."
+    )
     kinds = serializers.SerializerMethodField()
     escalations = EscalationSerializer(source="inbox_escalations", many=True)
 

@@ -172,7 +172,7 @@ def send_warning_digest(now: datetime | None = None) -> int:
             ]
             if len(latest) > LISTED:
                 lines.append(_("… and %(count)s more.") % {"count": len(latest) - LISTED})
-            lines += ["", _("The unassigned queue: %s") % site_url("/desk/?tab=unassigned")]
+            lines += ["", _("The unassigned queue: %s") % site_url("/desk/?queue=unassigned")]
         queue_notification(
             kind=NotificationKind.SLA_WARNING,
             ticket=None,

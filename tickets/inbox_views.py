@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from . import acknowledgements
@@ -28,7 +28,7 @@ from .views import _local_next, _service_failed, staff_required
 
 SECTION_LABELS = {
     "decide": gettext_lazy("Decide"),
-    "acknowledge": gettext_lazy("Acknowledge"),
+    "acknowledge": pgettext_lazy("inbox section", "Acknowledge"),
 }
 AGE_LABELS = {
     "1h": gettext_lazy("older than 1 hour"),

@@ -33,6 +33,12 @@ app.conf.beat_schedule = {
         "task": "sla.tasks.sweep_sla",
         "schedule": float(os.environ.get("SLA_SWEEP_SECONDS", "60")),
     },
+    # Warnings on unassigned tickets reach the supervisors as one digest per period
+    # (sla.alerts); the task sends the last complete period's, once.
+    "sla-warning-digest": {
+        "task": "sla.tasks.send_warning_digest",
+        "schedule": 60.0 * int(os.environ.get("SLA_WARNING_DIGEST_MINUTES") or "60") / 4,
+    },
     # Stored Idempotency-Key answers hold tracking tokens; keep them one day only.
     "purge-idempotency-records": {
         "task": "tickets.tasks.purge_idempotency_records",

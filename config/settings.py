@@ -204,6 +204,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # SLA: warnings at these percentages of each clock's target (sla.services.sweep).
 SLA_WARNING_PERCENTS = [int(p) for p in env_list("SLA_WARNING_PERCENTS", "50,75,90")]
+# Staff email volume (sla.alerts): more live breaches than this in one sweep batch is a storm,
+# told in one summary email per person; warnings on unassigned tickets reach the supervisors
+# in one digest per this many minutes.
+SLA_BREACH_STORM_THRESHOLD = int(env("SLA_BREACH_STORM_THRESHOLD", "10"))
+SLA_WARNING_DIGEST_MINUTES = int(env("SLA_WARNING_DIGEST_MINUTES", "60"))
 
 # Money: compensation is recorded in one currency per installation.
 COMPLAINTS_CURRENCY = env("COMPLAINTS_CURRENCY", "CNY")

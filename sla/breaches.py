@@ -12,20 +12,11 @@ kind) and the emails (one per dedupe key) are unique besides.
 
 from datetime import datetime
 
-from django.utils import translation
-from django.utils.translation import gettext as _
-
 from tickets import system_text
-from tickets.models import EscalationKind, EventKind, NotificationKind, Ticket
-from tickets.notifications import (
-    language_of,
-    queue_notification,
-    supervisors,
-    ticket_team,
-    zone_of,
-)
+from tickets.models import EscalationKind, EventKind, Ticket
 from tickets.services import open_escalation, record_event
 
+from .alerts import breach_recipients, queue_breach_email
 from .models import ClockState, SlaClock
 
 
@@ -41,7 +32,12 @@ def is_overdue(clock: SlaClock, at: datetime) -> bool:
 
 
 def record_breach(
-    clock: SlaClock, *, ticket: Ticket, history: bool, at: datetime | None = None
+    clock: SlaClock,
+    *,
+    ticket: Ticket,
+    history: bool,
+    at: datetime | None = None,
+    collect: list[tuple[SlaClock, dict]] | None = None,
 ) -> bool:
     """Mark a running clock breached at its due time, then record the breach once.
 
@@ -49,7 +45,10 @@ def record_breach(
     nothing when the clock is no longer running (someone recorded it already). `at` is when
     the breach was found (the event's time; now by default). With `history` (an imported
     complaint) the event is written but no escalation is opened and nobody is emailed.
-    The in-memory clock is updated to match the row.
+    The in-memory clock is updated to match the row. The assignee and the supervisors are
+    emailed once about it (sla.alerts), unless the caller passes `collect`: then the clock
+    and the reason are appended to it and the caller (the sweep, which may be in a storm)
+    queues the emails for the whole batch with `sla.alerts.notify_swept_breaches`.
     """
     updated = SlaClock.objects.filter(pk=clock.pk, state=ClockState.RUNNING).update(
         state=ClockState.BREACHED, breached_at=clock.due_at, next_warning_at=None
@@ -80,26 +79,8 @@ def record_breach(
         reason_params=reason,
         requested_by=None,
     )
-    recipients = {u.pk: u for u in [*ticket_team(ticket), *supervisors()]}
-    for user in recipients.values():
-        # Each in their own language and time zone.
-        with translation.override(language_of(user)):
-            label = clock.get_kind_display()
-            subject = _("[%(ref)s] SLA breached: %(clock)s") % {
-                "ref": ticket.reference,
-                "clock": label,
-            }
-            body = _("%(reason)s\n\nTicket %(ref)s: %(title)s") % {
-                "reason": system_text.render(system_text.SLA_BREACH, reason, zone=zone_of(user)),
-                "ref": ticket.reference,
-                "title": ticket.complaint.title,
-            }
-        queue_notification(
-            kind=NotificationKind.SLA_BREACH,
-            ticket=ticket,
-            recipient=user,
-            subject=subject,
-            body=body,
-            dedupe_key=f"sla-breach:{clock.pk}",
-        )
+    if collect is not None:
+        collect.append((clock, reason))  # the sweep tells everyone at the end of its batch
+    else:
+        queue_breach_email(clock, ticket, reason, breach_recipients(ticket))
     return True

@@ -283,3 +283,5 @@ class ClockWarning(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["clock", "percent"], name="clock_warning_once")
         ]
+        # The supervisors' warning digest reads one period's warnings (sla.alerts).
+        indexes = [models.Index(fields=["created_at"], name="clock_warning_created_idx")]

@@ -21,10 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from tickets.models import EventKind, NotificationKind, Ticket
-from tickets.notifications import language_of, queue_notification, ticket_team, zone_of
+from tickets.notifications import language_of, queue_notification, zone_of
 from tickets.services import record_event
 
-from . import clocks
+from . import alerts, clocks
 from .breaches import is_history, record_breach
 from .models import ClockState, ClockWarning, SlaClock
 
@@ -43,11 +43,12 @@ def sweep(now: datetime | None = None) -> SweepResult:
     """Record every breach and warning due at `now`; safe to run concurrently and twice."""
     now = now or timezone.now()
     return SweepResult(
-        breaches=_sweep(now, "due_at", _breach), warnings=_sweep(now, "next_warning_at", _warn)
+        breaches=_sweep(now, "due_at", _breach, alerts.notify_swept_breaches),
+        warnings=_sweep(now, "next_warning_at", _warn, None),
     )
 
 
-def _sweep(now: datetime, column: str, act) -> int:
+def _sweep(now: datetime, column: str, act, tell) -> int:
     batch_size = settings.SLA_SWEEP_BATCH
     done = 0
     while True:
@@ -76,7 +77,10 @@ def _sweep(now: datetime, column: str, act) -> int:
                 .order_by("pk")
             )
             calendars = clocks.CalendarCache()
-            acted = [clock.ticket for clock in batch if act(clock, now, calendars)]
+            told: list[tuple[SlaClock, dict]] = []
+            acted = [clock.ticket for clock in batch if act(clock, now, calendars, told)]
+            if tell is not None:
+                tell(told)  # one summary per person when the batch is a storm
             for ticket in {t.pk: t for t in acted}.values():
                 clocks.sync_ticket(ticket)
             done += len(acted)
@@ -90,12 +94,12 @@ def _when(at: datetime, zone: ZoneInfo) -> str:
     return f"{at.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
 
-def _breach(clock: SlaClock, now: datetime, calendars) -> bool:
+def _breach(clock: SlaClock, now: datetime, calendars, told: list) -> bool:
     ticket = clock.ticket
-    return record_breach(clock, ticket=ticket, history=is_history(ticket))
+    return record_breach(clock, ticket=ticket, history=is_history(ticket), collect=told)
 
 
-def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
+def _warn(clock: SlaClock, now: datetime, calendars, told: list) -> bool:
     spec = calendars.get(clock.policy_version.calendar_id)
     reached = clocks.elapsed(clock, now, spec) / clock.target * 100
     passed = [p for p in clocks.warning_percents() if clock.warned_percent < p <= reached]
@@ -126,8 +130,10 @@ def _warn(clock: SlaClock, now: datetime, calendars) -> bool:
     )
     if is_history(ticket):
         return True
-    for user in ticket_team(ticket):
-        # Each in their own language and time zone.
+    # The assignee only, each in their own language and time zone; an unassigned ticket's
+    # warning reaches the supervisors in the digest (sla.alerts.send_warning_digest), never
+    # every agent one by one.
+    for user in alerts.owner_of(ticket):
         with translation.override(language_of(user)):
             words = {
                 "ref": ticket.reference,

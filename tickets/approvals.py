@@ -53,6 +53,15 @@ from .services import (
 # What a person may ask for; the other kinds are opened by the system only.
 REQUESTABLE_KINDS = (EscalationKind.SUPERVISOR_REVIEW, EscalationKind.COMPENSATION)
 SYSTEM_KINDS = (EscalationKind.SLA_BREACH, EscalationKind.CRITICAL)
+# The inbox's two sections: requests someone decides (approve or reject, here), and alerts
+# someone acknowledges (acknowledge, reassign, take over: tickets.acknowledgements).
+DECIDE_KINDS = (EscalationKind.COMPENSATION, EscalationKind.SUPERVISOR_REVIEW)
+ACKNOWLEDGE_KINDS = (
+    EscalationKind.CRITICAL,
+    EscalationKind.SLA_BREACH,
+    EscalationKind.LOW_SATISFACTION,
+)
+SECTIONS = {"decide": DECIDE_KINDS, "acknowledge": ACKNOWLEDGE_KINDS}
 # The fields of propose_resolution a compensation request carries (the amount apart).
 PROPOSAL_FIELDS = ("resolution_type", "resolution_summary", "root_cause")
 PROPOSAL_REQUIRED = ("resolution_type", "resolution_summary")
@@ -115,6 +124,8 @@ def approval_level(amount: Decimal | None) -> int:
 
 def may_decide(user: AbstractBaseUser | None, escalation: Escalation) -> bool:
     """Whether the user may approve or reject this escalation (for showing the buttons)."""
+    if escalation.kind in ACKNOWLEDGE_KINDS:
+        return False
     try:
         _require_decider(user, escalation)
     except NotPermitted:
@@ -424,6 +435,15 @@ def _lock_for_decision(escalation_id: int, actor) -> tuple[Escalation, Ticket]:
     found = Escalation.objects.filter(pk=escalation_id).first()
     if found is None:
         raise ValidationError({"escalation": _("No such escalation.")})
+    if found.kind in ACKNOWLEDGE_KINDS:
+        raise ValidationError(
+            {
+                "escalation": _(
+                    "An alert is not approved or rejected: acknowledge it, reassign the "
+                    "ticket or take it over."
+                )
+            }
+        )
     # Who requested it and its level never change, so this needs no lock.
     _require_decider(actor, found)
     ticket = _lock(found.ticket_id)

@@ -287,6 +287,8 @@ class EscalationState(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     CANCELLED = "cancelled", _("Cancelled")
+    # An alert (critical, SLA breach, low satisfaction) a supervisor has seen and acted on.
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 
 class Escalation(models.Model):

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from . import desk_intake, token_views, views
+from . import desk_intake, inbox_views, token_views, views
 
 urlpatterns = [
     path("", views.queue, name="desk-queue"),
     path("next/", views.next_ticket, name="desk-next"),
-    path("approvals/", views.approvals, name="desk-approvals"),
+    path("approvals/", inbox_views.approvals, name="desk-approvals"),
     path("complaints/new/", desk_intake.new_complaint, name="desk-new-complaint"),
     path("profile/", views.profile, name="desk-profile"),
     path("profile/tokens/", token_views.token_create, name="desk-token-create"),
@@ -15,6 +15,11 @@ urlpatterns = [
         name="desk-token-revoke",
     ),
     path("approvals/<int:escalation_id>/<str:verdict>/", views.decide, name="desk-decide"),
+    path(
+        "approvals/<int:escalation_id>/alert/<str:action>/",
+        inbox_views.answer_alert,
+        name="desk-answer-alert",
+    ),
     path("tickets/<int:pk>/", views.ticket_page, name="desk-ticket"),
     path("tickets/<int:pk>/transition/", views.transition, name="desk-transition"),
     path("tickets/<int:pk>/reply/", views.reply, name="desk-reply"),

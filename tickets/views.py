@@ -45,7 +45,6 @@ from .panels import panels_for
 from .roles import is_supervisor, is_worker, role_label, roles_of
 from .selectors import (
     QUEUES,
-    escalation_list,
     queue_counts,
     queue_filter,
     ticket_attachment,
@@ -408,21 +407,6 @@ def attachment(request, pk: int, attachment_id: int):
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-@staff_required
-def approvals(request):
-    from .approvals import may_decide
-
-    pending = escalation_list(request.user, state="pending").order_by("created_at", "pk")
-    rows = list(pending[:200])
-    for row in rows:
-        row.may_decide = may_decide(request.user, row)
-    return render(
-        request,
-        "tickets/approvals.html",
-        {"rows": rows, "now": timezone.now(), "may_decide": any(r.may_decide for r in rows)},
-    )
 
 
 @require_POST

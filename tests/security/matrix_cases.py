@@ -92,6 +92,10 @@ def escalation_state(w):
     return Escalation.objects.get(pk=w.escalation).state
 
 
+def alert_state(w):
+    return Escalation.objects.get(pk=w.alert).state
+
+
 def version_a(w):
     return Ticket.objects.get(pk=w.ticket_a.pk).version
 
@@ -135,6 +139,13 @@ PAGES: dict[str, Case] = {
         E("login*3 302-*2 302 302- 302"),
         data=lambda w: {"note": "ok"},
         probe=escalation_state,
+    ),
+    "desk-answer-alert": Case(
+        "POST",
+        lambda w, role: f"/desk/approvals/{w.alert}/alert/take-over/",
+        E("login*3 302-*2 302 302- 302"),
+        data=lambda w: {"note": "我来处理"},
+        probe=alert_state,
     ),
     "desk-ticket": Case("GET", a(), STAFF_READ),
     "desk-transition": Case(
@@ -315,6 +326,34 @@ API: dict[str, Case] = {
         lambda w: {"note": "不需要"},
         json=True,
         probe=escalation_state,
+    ),
+    "GET /api/escalations/inbox/": Case(
+        "GET", fixed("/api/escalations/inbox/?section=acknowledge"), API_STAFF_READ
+    ),
+    # Alerts are answered by supervisors (and superusers); agents and managers follow them.
+    "POST /api/escalations/{id}/acknowledge/": Case(
+        "POST",
+        lambda w, role: f"/api/escalations/{w.alert}/acknowledge/",
+        E("403*3 403 403 200 403 200"),
+        lambda w: {"note": "已知悉"},
+        json=True,
+        probe=alert_state,
+    ),
+    "POST /api/escalations/{id}/reassign/": Case(
+        "POST",
+        lambda w, role: f"/api/escalations/{w.alert}/reassign/",
+        E("403*3 403 403 200 403 200"),
+        lambda w: {"assignee": "me"},
+        json=True,
+        probe=alert_state,
+    ),
+    "POST /api/escalations/{id}/take-over/": Case(
+        "POST",
+        lambda w, role: f"/api/escalations/{w.alert}/take-over/",
+        E("403*3 403 403 200 403 200"),
+        lambda w: {},
+        json=True,
+        probe=alert_state,
     ),
     # Reports are for the people who run the team: supervisors and managers.
     "GET /api/reports/weekly/": Case(

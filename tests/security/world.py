@@ -60,6 +60,7 @@ class World:
     evidence_b: int
     escalation: int
     api_tokens: dict[str, int]  # a token each staff role holds (its id)
+    alert: int = 0  # an SLA breach alert on ticket B (acknowledged, not decided)
 
     def api_token_of(self, role: str) -> int:
         return self.api_tokens.get(role, 0)
@@ -133,7 +134,11 @@ def build_world() -> World:
     InboundEmail.objects.create(
         mailbox_key="imap:INBOX:1:1", raw=b"Subject: x\r\n\r\nbody", size=20, ticket=ticket
     )
+    alert = services.open_escalation(
+        ticket=b.ticket, kind="sla_breach", reason="首次回复超时", requested_by=None
+    )
     return World(
+        alert=alert.pk,
         users=users,
         ticket_a=Ticket.objects.get(pk=ticket.pk),
         ticket_b=b.ticket,

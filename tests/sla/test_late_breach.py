@@ -10,7 +10,7 @@ import pytest
 from sla.models import SlaClock
 from sla.services import sweep
 from tickets import services
-from tickets.approvals import approve_escalation
+from tickets.acknowledgements import acknowledge_alerts
 from tickets.intake import import_complaint
 from tickets.models import Escalation, Notification, Ticket
 
@@ -89,8 +89,8 @@ def test_a_late_reply_and_the_sweep_leave_the_same_record_whichever_comes_first(
             at(2026, 11, 24, 10, 0),
             at(2026, 11, 24, 11, 0),
         )
-        # unassigned: every agent and the supervisors hear of it
-        assert breach_record(ticket) == (1, 1, ["agent1", "supervisor1"])
+        # unassigned: the supervisors hear of it, not every agent (issue 13, item 7)
+        assert breach_record(ticket) == (1, 1, ["supervisor1"])
 
 
 def test_a_resolution_proposed_after_its_deadline_is_breached_once(
@@ -217,7 +217,7 @@ def test_a_resolution_the_sweep_breached_is_kept_late_at_the_proposal(
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep().breaches == 1
     escalation = Escalation.objects.get(ticket=ticket, kind="sla_breach")
-    approve_escalation(escalation_id=escalation.pk, actor=supervisor, note="已督促")
+    acknowledge_alerts(escalation_id=escalation.pk, actor=supervisor, note="已督促")
     clock(at(2026, 11, 26, 13, 0))
     advance(Ticket.objects.get(pk=ticket.pk), "follow_up", agent)
     resolution = clock_of(ticket, "resolution")

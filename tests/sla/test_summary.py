@@ -12,7 +12,7 @@ from sla.models import SlaClock
 from sla.services import sweep
 from sla.summary import recompute_summaries
 from tickets import services
-from tickets.approvals import approve_escalation
+from tickets.acknowledgements import acknowledge_alerts
 from tickets.models import Escalation, Ticket
 
 from ..factories import make_ticket
@@ -25,9 +25,11 @@ T0 = at(2026, 11, 23, 9, 0)
 
 
 def settle_breaches(ticket: Ticket, supervisor) -> None:
-    """A supervisor reviews the breach escalations, so the ticket may move on."""
-    for escalation in Escalation.objects.filter(ticket=ticket, state="pending"):
-        approve_escalation(escalation_id=escalation.pk, actor=supervisor, note="已跟进")
+    """A supervisor acknowledges the breach alerts (all of them at once), so the ticket may
+    move on."""
+    first = Escalation.objects.filter(ticket=ticket, state="pending").first()
+    if first is not None:
+        acknowledge_alerts(escalation_id=first.pk, actor=supervisor, note="已跟进")
 
 
 def deadlines(ticket: Ticket) -> tuple:

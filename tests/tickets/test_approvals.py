@@ -357,7 +357,11 @@ def test_an_unknown_escalation_is_a_field_error(supervisor):
         approve_escalation(escalation_id=999_999, actor=supervisor)
 
 
-def test_a_critical_escalation_is_approved_and_then_the_resolution_goes_ahead(agent, supervisor):
+def test_a_critical_escalation_is_acknowledged_and_then_the_resolution_goes_ahead(
+    agent, supervisor
+):
+    from tickets.acknowledgements import acknowledge_alerts
+
     ticket = advance(make_ticket(), "classify", agent)
     services.transition(
         ticket_id=ticket.pk,
@@ -370,10 +374,12 @@ def test_a_critical_escalation_is_approved_and_then_the_resolution_goes_ahead(ag
     with pytest.raises(Conflict):
         propose(ticket, agent, "100.00")
 
-    approve_escalation(escalation_id=critical.pk, actor=supervisor, note="已联系顾客")
+    with pytest.raises(ValidationError):  # an alert is acknowledged, not approved
+        approve_escalation(escalation_id=critical.pk, actor=supervisor)
+    acknowledge_alerts(escalation_id=critical.pk, actor=supervisor, note="已联系顾客")
 
-    assert Ticket.objects.get(pk=ticket.pk).state == "resolve"  # deciding moves nothing
-    # Nobody asked for it, so the ticket's assignee hears of the decision.
+    assert Ticket.objects.get(pk=ticket.pk).state == "resolve"  # acknowledging moves nothing
+    # Nobody asked for it, so the ticket's assignee hears of it.
     assert notified(critical, "escalation-decided") == {agent.username}
     assert propose(ticket, agent, "100.00").state == "follow_up"
 

@@ -17,7 +17,8 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import approvals
+from .. import acknowledgements, approvals, services
+from ..inbox import AGES, PAGE_SIZE, InboxFilter, inbox_tickets
 from ..models import Escalation, EscalationKind, EscalationState
 from ..selectors import escalation_list, visible_tickets
 from .serializers import TEXT_MAX, AmountField, EscalationSerializer, RefusesUnknownFields
@@ -102,8 +103,17 @@ def approval_pending_response(escalation: Escalation) -> Response:
 
 class EscalationFilterSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=EscalationState.choices, required=False)
+    section = serializers.ChoiceField(
+        choices=list(approvals.SECTIONS),
+        required=False,
+        help_text="decide: compensation and supervisor_review; acknowledge: critical, "
+        "sla_breach and low_satisfaction.",
+    )
     kind = serializers.ChoiceField(choices=EscalationKind.choices, required=False)
     level = serializers.ChoiceField(choices=[1, 2], required=False)
+    older_than = serializers.ChoiceField(
+        choices=list(AGES), required=False, help_text="Waiting at least 1, 4 or 24 hours."
+    )
     mine = serializers.BooleanField(
         required=False, default=False, help_text="Only the requests I made."
     )
@@ -112,6 +122,52 @@ class EscalationFilterSerializer(serializers.Serializer):
     )
     cursor = serializers.CharField(required=False)
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100)
+
+
+class InboxFilterSerializer(serializers.Serializer):
+    section = serializers.ChoiceField(choices=list(approvals.SECTIONS), default="decide")
+    kind = serializers.ChoiceField(choices=EscalationKind.choices, required=False)
+    level = serializers.ChoiceField(choices=[1, 2], required=False)
+    older_than = serializers.ChoiceField(choices=list(AGES), required=False)
+    page = serializers.IntegerField(min_value=1, default=1)
+
+    def validate(self, attrs):
+        kind = attrs.get("kind")
+        if kind and kind not in approvals.SECTIONS[attrs["section"]]:
+            raise serializers.ValidationError(
+                {"kind": _("“%(kind)s” is not in the %(section)s section.") % {**attrs}}
+            )
+        return attrs
+
+
+class InboxRowSerializer(serializers.Serializer):
+    """One ticket, once, with every pending escalation of the section on it."""
+
+    ticket = EscalationTicketSerializer(source="*")
+    inbox_since = serializers.DateTimeField(
+        help_text="When its oldest matching escalation was opened."
+    )
+    kinds = serializers.SerializerMethodField()
+    escalations = EscalationSerializer(source="inbox_escalations", many=True)
+
+    def get_kinds(self, obj) -> list[str]:
+        return sorted({e.kind for e in obj.inbox_escalations})
+
+
+class InboxPageSerializer(serializers.Serializer):
+    page = serializers.IntegerField()
+    has_next = serializers.BooleanField()
+    results = InboxRowSerializer(many=True)
+
+
+class AlertAnswerSerializer(RefusesUnknownFields):
+    note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class ReassignSerializer(AlertAnswerSerializer):
+    assignee = serializers.CharField(
+        max_length=150, help_text="A user id or a username of an active agent or supervisor."
+    )
 
 
 class EscalationCursorPagination(CursorPagination):
@@ -174,13 +230,19 @@ class EscalationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         params = EscalationFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        return escalation_list(
+        escalations = escalation_list(
             self.request.user,
             state=filters.get("state", ""),
             kind=filters.get("kind", ""),
             level=filters.get("level"),
             mine=filters.get("mine", False),
         )
+        if filters.get("section"):
+            escalations = escalations.filter(kind__in=approvals.SECTIONS[filters["section"]])
+        if filters.get("older_than"):
+            since = timezone.now() - AGES[filters["older_than"]]
+            escalations = escalations.filter(created_at__lte=since)
+        return escalations
 
     @extend_schema(parameters=[EscalationFilterSerializer])
     def list(self, request, *args, **kwargs):
@@ -209,3 +271,55 @@ class EscalationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def reject(self, request, pk=None):
         """Reject with a note (required); the ticket stays where it is."""
         return self._decide(request, pk, approvals.reject_escalation)
+
+    @extend_schema(parameters=[InboxFilterSerializer], responses=InboxPageSerializer)
+    @action(detail=False, methods=["get"])
+    def inbox(self, request):
+        """The approvals inbox: one row per ticket with its pending escalations of the
+        section, oldest wait first, PAGE_SIZE rows a page (`page`, `has_next`)."""
+        params = InboxFilterSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        filters = InboxFilter(
+            section=data["section"],
+            kind=data.get("kind", ""),
+            level=data.get("level"),
+            older_than=data.get("older_than", ""),
+        )
+        start = (data["page"] - 1) * PAGE_SIZE
+        tickets = inbox_tickets(request.user, filters, now=timezone.now())
+        rows = list(tickets[start : start + PAGE_SIZE + 1])
+        body = {
+            "page": data["page"],
+            "has_next": len(rows) > PAGE_SIZE,
+            "results": InboxRowSerializer(rows[:PAGE_SIZE], many=True).data,
+        }
+        return Response(body)
+
+    def _answer(self, request, pk, answer, serializer_class, **extra) -> Response:
+        _row(request, int(pk))  # 404 for an escalation the user may not see
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "assignee" in data:
+            data["assignee"] = services.find_assignee(data["assignee"], request.user)
+        answer(escalation_id=int(pk), actor=request.user, **data, **extra)
+        return Response(_row(request, int(pk)))
+
+    @extend_schema(request=AlertAnswerSerializer, responses=EscalationRowSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Acknowledge an alert (and the ticket's other pending alerts); the ticket stays."""
+        return self._answer(request, pk, acknowledgements.acknowledge_alerts, AlertAnswerSerializer)
+
+    @extend_schema(request=ReassignSerializer, responses=EscalationRowSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request, pk=None):
+        """Give the ticket to `assignee` and acknowledge its alerts, together."""
+        return self._answer(request, pk, acknowledgements.reassign_alerts, ReassignSerializer)
+
+    @extend_schema(request=AlertAnswerSerializer, responses=EscalationRowSerializer)
+    @action(detail=True, methods=["post"], url_path="take-over")
+    def take_over(self, request, pk=None):
+        """Take the ticket yourself and acknowledge its alerts, together."""
+        return self._answer(request, pk, acknowledgements.take_over_alerts, AlertAnswerSerializer)

@@ -32,7 +32,8 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from complaints.services import ComplaintInput
-from tickets import approvals, outbox, services
+from tickets import outbox, services
+from tickets.acknowledgements import acknowledge_alerts
 from tickets.importers import heimao_category_slug, heimao_outcomes
 from tickets.intake import submit_complaint
 from tickets.models import (
@@ -642,20 +643,20 @@ class Command(BaseCommand):
         self._reply(self.say["proposal"].replace("{summary}", summary), (0.01, 0.2))
 
     def _review_breaches(self) -> None:
-        """The supervisor decides the SLA-breach escalations still pending, as the desk must
+        """The supervisor acknowledges the SLA-breach alerts still pending, as the desk must
         before the next proposal (propose_resolution is guarded by them). A late proposal
-        opens one itself, so a second proposal after "not satisfied" needs this."""
+        opens one itself, so a second proposal after "not satisfied" needs this. One
+        acknowledgement closes every pending alert of the ticket."""
         pending = Escalation.objects.filter(
             ticket_id=self.plan.ticket_id,
             kind=EscalationKind.SLA_BREACH,
             state=EscalationState.PENDING,
         ).values_list("pk", flat=True)
         note = BREACH_REVIEW_NOTE[self.plan.story.lang]
-        for escalation_id in list(pending):
+        first = pending.first()
+        if first is not None:
             with self.travel(self.clock.after(0.1, 2)):
-                approvals.approve_escalation(
-                    escalation_id=escalation_id, actor=self.users["supervisor1"], note=note
-                )
+                acknowledge_alerts(escalation_id=first, actor=self.users["supervisor1"], note=note)
 
     # --- the report ------------------------------------------------------------------------
 

@@ -258,6 +258,7 @@ def staff_pages(world) -> dict[str, tuple[Client, str, int]]:
         pages[f"ticket {pk} (manager)"] = (manager, f"/desk/tickets/{pk}/", 200)
     for who, client in (("agent", agent), ("supervisor", supervisor), ("manager", manager)):
         pages[f"approvals ({who})"] = (client, "/desk/approvals/", 200)
+        pages[f"alerts ({who})"] = (client, "/desk/approvals/?section=acknowledge", 200)
         pages[f"profile ({who})"] = (client, "/desk/profile/", 200)
     week = "2026-W48"
     pages["weekly report"] = (manager, f"/reports/weekly/?week={week}", 200)

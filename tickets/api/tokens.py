@@ -14,7 +14,7 @@ from ..api_tokens import issue_token, revoke_token, user_tokens
 from ..login import TokenSerializer
 from ..ratelimit import LimitThrottle
 
-LOGIN_TOKEN_NAME = "API login"  # noqa: S105 (a label, not a secret)
+LOGIN_TOKEN_NAME = "API login"  # noqa: S105 # nosec B105 (a label, not a secret)
 
 
 class ApiTokenSerializer(serializers.Serializer):

@@ -165,3 +165,30 @@ def _language_put_back():
 
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    """A function that points the default cache at a real local port where nothing listens
+    (not a mock), so whatever talks to the cache from then on meets a real refusal. Call it
+    once what needs a working cache (users, say) is made; it returns the port."""
+    import socket
+
+    from django.core.cache import cache
+
+    def point() -> int:
+        with socket.socket() as probe:  # a port nobody listens on: bound, then released
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{port}/0",
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+        with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: it is down)
+            cache.get("anything")
+        return port
+
+    return point

@@ -208,27 +208,11 @@ def test_the_api_and_the_admin_say_so_too(lockout_of_three):
 
 
 @pytest.fixture
-def cache_unreachable(settings):
-    """The default cache pointed at a port where nothing listens (made before it: agent1,
-    the lockout of five). Whatever talks to the cache from here on meets a real refusal."""
-    import socket
-
+def cache_unreachable(settings, unreachable_cache):
+    """The default cache down (made before it: agent1, the lockout of five)."""
     settings.LOGIN_LOCKOUT_FAILURES = 5
     make_user("agent1", "agents")
-
-    with socket.socket() as probe:  # a port nobody listens on: bound, then released
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: it is down)
-        cache.get("anything")
-    return port
+    return unreachable_cache()
 
 
 def test_the_lockout_holds_while_the_cache_is_down(cache_unreachable):

@@ -2,7 +2,6 @@
 when it does not: a cache (Redis) outage must not take the queue down with it."""
 
 import logging
-import socket
 
 import pytest
 from django.core.cache import cache
@@ -17,22 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cache_unreachable(settings):
-    """The default cache pointed at a real local port where nothing listens (not a mock):
-    whatever talks to the cache from here on meets a real connection refusal."""
-    with socket.socket() as probe:  # a port nobody listens on: bound, then released
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{port}/0",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    with pytest.raises(Exception):  # noqa: B017 (whatever redis-py raises: it is down)
-        cache.get("anything")
-    return port
+def cache_unreachable(unreachable_cache):
+    return unreachable_cache()
 
 
 def test_the_queue_page_answers_while_the_cache_is_down(cache_unreachable, caplog):
